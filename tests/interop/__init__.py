@@ -1,0 +1,1 @@
+"""Interop tests with go-plugin, and build helpers for the benchmark peers."""

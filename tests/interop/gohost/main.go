@@ -1,0 +1,135 @@
+// Command gohost is go-plugin's own generated Go host (on wazero) for the
+// helloworld greeting service, used by wasmplug's interop tests and as the
+// go-plugin peer in the benchmark suite.
+//
+//	gohost PLUGIN.wasm NAME              call Greeter.Greet once, print the reply message
+//	gohost -bench N PLUGIN.wasm NAME     time N calls, print one JSON object
+//
+// The host code is go-plugin's generated greet_host.pb.go
+// (github.com/knqyf263/go-plugin/examples/helloworld/greeting), unchanged: this
+// program only drives it. Errors go to stderr with exit status 1 (2 for usage).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/knqyf263/go-plugin/examples/helloworld/greeting"
+)
+
+type benchResult struct {
+	Peer       string  `json:"peer"`
+	Case       string  `json:"case"`
+	Calls      int     `json:"calls"`
+	Warmup     int     `json:"warmup"`
+	MedianUS   float64 `json:"median_us"`
+	MeanUS     float64 `json:"mean_us"`
+	MinUS      float64 `json:"min_us"`
+	P90US      float64 `json:"p90_us"`
+	LoadMS     float64 `json:"load_ms"`
+	Reply      string  `json:"reply"`
+	GoVersion  string  `json:"go_version"`
+	Runtime    string  `json:"runtime"`
+	PluginPath string  `json:"plugin"`
+}
+
+func main() {
+	bench := flag.Int("bench", 0, "time `N` Greet calls and print median/mean µs per call as JSON")
+	warmup := flag.Int("warmup", 1000, "untimed calls before a -bench run")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(),
+			"usage: %s [-bench N [-warmup W]] PLUGIN.wasm NAME\n", os.Args[0])
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() != 2 || *bench < 0 || *warmup < 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err := run(flag.Arg(0), flag.Arg(1), *bench, *warmup); err != nil {
+		fmt.Fprintln(os.Stderr, "gohost:", err)
+		os.Exit(1)
+	}
+}
+
+func run(path, name string, bench, warmup int) error {
+	ctx := context.Background()
+	p, err := greeting.NewGreeterPlugin(ctx)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	plugin, err := p.Load(ctx, path)
+	if err != nil {
+		return fmt.Errorf("load %s: %w", path, err)
+	}
+	loadMS := float64(time.Since(t0).Nanoseconds()) / 1e6
+	defer plugin.Close(ctx)
+
+	req := &greeting.GreetRequest{Name: name}
+	reply, err := plugin.Greet(ctx, req)
+	if err != nil {
+		return fmt.Errorf("Greet: %w", err)
+	}
+	if bench == 0 {
+		fmt.Println(reply.GetMessage())
+		return nil
+	}
+
+	for i := 0; i < warmup; i++ {
+		if _, err := plugin.Greet(ctx, req); err != nil {
+			return fmt.Errorf("Greet (warmup %d): %w", i, err)
+		}
+	}
+	samples := make([]time.Duration, bench)
+	start := time.Now()
+	for i := range samples {
+		t := time.Now()
+		r, err := plugin.Greet(ctx, req)
+		samples[i] = time.Since(t)
+		if err != nil {
+			return fmt.Errorf("Greet (call %d): %w", i, err)
+		}
+		if r.GetMessage() != reply.GetMessage() {
+			return fmt.Errorf("Greet (call %d): reply %q, first reply was %q", i, r.GetMessage(), reply.GetMessage())
+		}
+	}
+	total := time.Since(start)
+	sort.Slice(samples, func(i, j int) bool { return samples[i] < samples[j] })
+	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+	res := benchResult{
+		Peer:       "go-plugin",
+		Case:       "small_rpc",
+		Calls:      bench,
+		Warmup:     warmup,
+		MedianUS:   us(median(samples)),
+		MeanUS:     us(total) / float64(bench),
+		MinUS:      us(samples[0]),
+		P90US:      us(samples[(len(samples)*9)/10]),
+		LoadMS:     loadMS,
+		Reply:      reply.GetMessage(),
+		GoVersion:  runtime.Version(),
+		Runtime:    "wazero",
+		PluginPath: path,
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(out))
+	return nil
+}
+
+func median(sorted []time.Duration) time.Duration {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
