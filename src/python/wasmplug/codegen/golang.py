@@ -1,0 +1,526 @@
+"""Go output: names (protoc-gen-go's rules), import paths, and the stdlib-only codec of each message.
+
+Codec code is built here as lists of Go lines; the templates in ``templates/`` lay out the files.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from wasmplug.codegen.model import FDP, Comments, Enum, Field, File, Message, Registry, Service
+
+WIRE = "wasmplug.dev/guest/wire"
+GUEST = "wasmplug.dev/guest"
+WKT_PREFIX = "wasmplug.dev/guest/wkt/"
+DEFAULT_PREFIX = "wasmplug.gen/"
+
+# Method names of generated messages; a field whose Go name collides gets a trailing "_".
+RESERVED = {"Marshal", "Unmarshal", "MarshalTo", "UnmarshalFrom", "Size", "ProtoName", "Reset", "String"}
+
+
+def camel(s: str) -> str:
+    """protoc-gen-go's GoCamelCase."""
+    out = []
+    i = 0
+    while i < len(s):
+        c = s[i]
+        nxt = s[i + 1] if i + 1 < len(s) else ""
+        if c == "." and nxt.islower() and nxt.isascii():
+            pass
+        elif c == ".":
+            out.append("_")
+        elif c == "_" and (i == 0 or s[i - 1] == "."):
+            out.append("X")
+        elif c == "_" and nxt.islower() and nxt.isascii():
+            pass
+        elif c.isdigit():
+            out.append(c)
+        else:
+            out.append(c.upper() if c.isascii() else c)
+            while i + 1 < len(s) and s[i + 1].islower() and s[i + 1].isascii():
+                i += 1
+                out.append(s[i])
+        i += 1
+    return "".join(out)
+
+
+def go_package(fp_name: str, go_pkg_opt: str, proto_pkg: str) -> Tuple[str, str]:
+    """(import path, package name) of the Go code for a .proto file."""
+    if fp_name.startswith("google/protobuf/"):
+        last = go_pkg_opt.split(";")[0].rsplit("/", 1)[-1] or "wktpb"
+        return WKT_PREFIX + last, last
+    if go_pkg_opt:
+        path, _, name = go_pkg_opt.partition(";")
+        return path, name or _ident(path.rsplit("/", 1)[-1])
+    d = posixpath.dirname(fp_name) or proto_pkg.replace(".", "/") or "root"
+    return DEFAULT_PREFIX + d, _ident(d.rsplit("/", 1)[-1])
+
+
+def _ident(s: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_]", "_", s)
+    return "_" + s if s[:1].isdigit() else s
+
+
+def file_package(f: File) -> Tuple[str, str]:
+    return go_package(f.path, f.proto.options.go_package, f.package)
+
+
+def doc(comments: Comments) -> List[str]:
+    """Go comment lines from a proto leading comment."""
+    return ["//" + (" " + ln if ln else "") for ln in comments.lines()]
+
+
+def trailing(comments: Comments) -> str:
+    t = comments.trailing.strip()
+    return " // " + t if t and "\n" not in t else ""
+
+
+# proto scalar type -> (Go type, wire type, encode(v) Go expr suffix, decode expr, fixed size or 0)
+# encode: the Encoder call with {v}; size: expression with {v}; decode: expression.
+@dataclass(frozen=True)
+class Scalar:
+    go: str
+    wire: str
+    enc: str  # e.g. "e.Varint(uint64({v}))"
+    dec: str  # e.g. "int32(d.Varint())"
+    size: str  # e.g. "wire.SizeVarint(uint64({v}))" or "4"
+    zero: str  # Go zero value
+    nonzero: str  # condition with {v} for implicit presence
+
+    @property
+    def packable(self) -> bool:
+        return self.wire != "BytesType"
+
+
+_VARINT = "wire.SizeVarint(uint64({v}))"
+SCALARS: Dict[int, Scalar] = {
+    FDP.TYPE_DOUBLE: Scalar("float64", "Fixed64Type", "e.Fixed64(math.Float64bits({v}))",
+                            "math.Float64frombits(d.Fixed64())", "8", "0", "math.Float64bits({v}) != 0"),
+    FDP.TYPE_FLOAT: Scalar("float32", "Fixed32Type", "e.Fixed32(math.Float32bits({v}))",
+                           "math.Float32frombits(d.Fixed32())", "4", "0", "math.Float32bits({v}) != 0"),
+    FDP.TYPE_INT64: Scalar("int64", "VarintType", "e.Varint(uint64({v}))", "int64(d.Varint())",
+                           _VARINT, "0", "{v} != 0"),
+    FDP.TYPE_UINT64: Scalar("uint64", "VarintType", "e.Varint({v})", "d.Varint()",
+                            "wire.SizeVarint({v})", "0", "{v} != 0"),
+    FDP.TYPE_INT32: Scalar("int32", "VarintType", "e.Varint(uint64({v}))", "int32(d.Varint())",
+                           _VARINT, "0", "{v} != 0"),
+    FDP.TYPE_FIXED64: Scalar("uint64", "Fixed64Type", "e.Fixed64({v})", "d.Fixed64()", "8", "0",
+                             "{v} != 0"),
+    FDP.TYPE_FIXED32: Scalar("uint32", "Fixed32Type", "e.Fixed32({v})", "d.Fixed32()", "4", "0",
+                             "{v} != 0"),
+    FDP.TYPE_BOOL: Scalar("bool", "VarintType", "e.Bool({v})", "d.Varint() != 0", "1", "false", "{v}"),
+    FDP.TYPE_STRING: Scalar("string", "BytesType", "e.Str({v})", "d.Str()", "wire.SizeBytes(len({v}))",
+                            '""', '{v} != ""'),
+    FDP.TYPE_BYTES: Scalar("[]byte", "BytesType", "e.Bytes({v})", "d.Bytes()",
+                           "wire.SizeBytes(len({v}))", "nil", "len({v}) != 0"),
+    FDP.TYPE_UINT32: Scalar("uint32", "VarintType", "e.Varint(uint64({v}))", "uint32(d.Varint())",
+                            _VARINT, "0", "{v} != 0"),
+    FDP.TYPE_SFIXED32: Scalar("int32", "Fixed32Type", "e.Fixed32(uint32({v}))", "int32(d.Fixed32())",
+                              "4", "0", "{v} != 0"),
+    FDP.TYPE_SFIXED64: Scalar("int64", "Fixed64Type", "e.Fixed64(uint64({v}))", "int64(d.Fixed64())",
+                              "8", "0", "{v} != 0"),
+    FDP.TYPE_SINT32: Scalar("int32", "VarintType", "e.Varint(wire.EncodeZigZag(int64({v})))",
+                            "int32(wire.DecodeZigZag(d.Varint() & 0xffffffff))",
+                            "wire.SizeVarint(wire.EncodeZigZag(int64({v})))", "0", "{v} != 0"),
+    FDP.TYPE_SINT64: Scalar("int64", "VarintType", "e.Varint(wire.EncodeZigZag({v}))",
+                            "wire.DecodeZigZag(d.Varint())",
+                            "wire.SizeVarint(wire.EncodeZigZag({v}))", "0", "{v} != 0"),
+}
+
+
+class Imports:
+    """The imports of one generated Go file; ``use`` returns the qualifier for an identifier."""
+
+    def __init__(self, own_path: str):
+        self.own = own_path
+        self.paths: Dict[str, str] = {}  # import path -> alias
+
+    def use(self, path: str, name: Optional[str] = None) -> str:
+        if path == self.own:
+            return ""
+        if path not in self.paths:
+            alias = name or path.rsplit("/", 1)[-1]
+            taken = set(self.paths.values())
+            base, n = alias, 1
+            while alias in taken:
+                n += 1
+                alias = f"{base}{n}"
+            self.paths[path] = alias
+        return self.paths[path] + "."
+
+    def lines(self) -> List[str]:
+        std = sorted(p for p in self.paths if "." not in p.split("/")[0])
+        other = sorted(p for p in self.paths if p not in std)
+        out = []
+        for group in (std, other):
+            for p in group:
+                alias = self.paths[p]
+                out.append(f'\t"{p}"' if alias == p.rsplit("/", 1)[-1] else f'\t{alias} "{p}"')
+            if group and other and group is std:
+                out.append("")
+        return out
+
+
+class Names:
+    """Go identifiers of messages, enums, fields and oneof wrappers."""
+
+    def __init__(self, reg: Registry):
+        self.reg = reg
+
+    def message_ident(self, m: Message) -> str:
+        rel = m.full_name[len(m.file.package) + 1:] if m.file.package else m.full_name
+        return camel(rel)
+
+    def enum_ident(self, e: Enum) -> str:
+        rel = e.full_name[len(e.file.package) + 1:] if e.file.package else e.full_name
+        return camel(rel)
+
+    def enum_value_ident(self, e: Enum, value: str) -> str:
+        prefix = self.message_ident(e.parent) if e.parent else self.enum_ident(e)
+        return f"{prefix}_{value}"
+
+    def field_name(self, f: Field) -> str:
+        name = camel(f.name)
+        return name + "_" if name in RESERVED else name
+
+    def oneof_name(self, m: Message, index: int) -> str:
+        name = camel(m.oneofs[index].name)
+        return name + "_" if name in RESERVED else name
+
+    def wrapper(self, f: Field) -> str:
+        """The oneof case type of a field, ``Msg_FieldName``."""
+        msg = f.message
+        name = self.message_ident(msg) + "_" + self.field_name(f)
+        taken = {self.message_ident(n) for n in msg.nested} | {self.enum_ident(e) for e in msg.enums}
+        while name in taken:
+            name += "_"
+        return name
+
+
+@dataclass
+class GoField:
+    name: str
+    type: str
+    doc: List[str]
+    trailing: str
+    getter_type: str
+    getter_zero: str
+    deref: bool = False  # optional scalar: the getter returns *field
+
+
+@dataclass
+class GoOneof:
+    name: str
+    iface: str
+    doc: List[str]
+    cases: List[Tuple[str, GoField]]  # (wrapper type, field)
+
+
+@dataclass
+class GoMessage:
+    ident: str
+    full_name: str
+    doc: List[str]
+    fields: List[GoField] = field(default_factory=list)  # struct fields in order (oneofs inline)
+    members: List[object] = field(default_factory=list)  # GoField | GoOneof in struct order
+    oneofs: List[GoOneof] = field(default_factory=list)
+    size: List[str] = field(default_factory=list)
+    marshal: List[str] = field(default_factory=list)
+    unmarshal: List[str] = field(default_factory=list)
+
+
+@dataclass
+class GoEnum:
+    ident: str
+    doc: List[str]
+    values: List[Tuple[str, int, str, List[str], str]]  # (ident, number, proto name, doc, trailing)
+
+
+class MessageGen:
+    """Builds the Go of the messages of one file."""
+
+    def __init__(self, reg: Registry, f: File, imports: Imports):
+        self.reg = reg
+        self.file = f
+        self.imp = imports
+        self.names = Names(reg)
+
+    # -- types ----------------------------------------------------------------------------------
+    def qualify_message(self, m: Message) -> str:
+        path, name = file_package(m.file)
+        return self.imp.use(path, name) + self.names.message_ident(m)
+
+    def qualify_enum(self, e: Enum) -> str:
+        path, name = file_package(e.file)
+        return self.imp.use(path, name) + self.names.enum_ident(e)
+
+    def scalar(self, fd: FDP) -> Scalar:
+        if fd.type == FDP.TYPE_ENUM:
+            t = self.qualify_enum(self.reg.enum(fd.type_name))
+            return Scalar(t, "VarintType", "e.Varint(uint64({v}))", f"{t}(d.Varint())", _VARINT,
+                          "0", "{v} != 0")
+        s = SCALARS[fd.type]
+        if "math." in s.enc:
+            self.imp.use("math")
+        return s
+
+    def is_message(self, fd: FDP) -> bool:
+        return fd.type == FDP.TYPE_MESSAGE
+
+    def map_entry(self, f: Field) -> Optional[Message]:
+        if f.type == FDP.TYPE_MESSAGE and f.repeated:
+            m = self.reg.message(f.proto.type_name)
+            if m.map_entry:
+                return m
+        return None
+
+    def elem_type(self, fd: FDP) -> str:
+        if fd.type == FDP.TYPE_MESSAGE:
+            return "*" + self.qualify_message(self.reg.message(fd.type_name))
+        return self.scalar(fd).go
+
+    def field_type(self, f: Field) -> str:
+        entry = self.map_entry(f)
+        if entry is not None:
+            k, v = entry.proto.field[0], entry.proto.field[1]
+            return f"map[{self.elem_type(k)}]{self.elem_type(v)}"
+        t = self.elem_type(f.proto)
+        if f.repeated:
+            return "[]" + t
+        if f.optional and f.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_BYTES):
+            return "*" + t
+        return t
+
+    # -- one message ----------------------------------------------------------------------------
+    def message(self, m: Message) -> GoMessage:
+        ident = self.names.message_ident(m)
+        gm = GoMessage(ident, m.full_name, doc(m.comments))
+        self.imp.use(WIRE)
+        seen_oneofs = set()
+        for f in m.fields:
+            oneof = f.oneof
+            if oneof is not None:
+                idx = f.proto.oneof_index
+                if idx in seen_oneofs:
+                    continue
+                seen_oneofs.add(idx)
+                oname = self.names.oneof_name(m, idx)
+                go = GoOneof(oname, f"is{ident}_{oname}", doc(oneof.comments), [])
+                for of in oneof.fields:
+                    t = self.elem_type(of.proto)
+                    zero = "nil" if of.type == FDP.TYPE_MESSAGE else self.scalar(of.proto).zero
+                    go.cases.append((self.names.wrapper(of), GoField(
+                        self.names.field_name(of), t, doc(of.comments), trailing(of.comments), t, zero)))
+                gm.oneofs.append(go)
+                gm.members.append(go)
+                continue
+            t = self.field_type(f)
+            if f.optional and t.startswith("*") and f.type != FDP.TYPE_MESSAGE:
+                gt, zero = t[1:], self.scalar(f.proto).zero
+            elif t.startswith(("*", "[]", "map[")):
+                gt, zero = t, "nil"
+            else:
+                gt, zero = t, self.scalar(f.proto).zero
+            gf = GoField(self.names.field_name(f), t, doc(f.comments), trailing(f.comments), gt, zero,
+                         deref=gt != t)
+            gm.fields.append(gf)
+            gm.members.append(gf)
+        for f in sorted(m.fields, key=lambda x: x.number):
+            size, enc = self.encode_field(f)
+            gm.size += size
+            gm.marshal += enc
+        gm.unmarshal = self.decode_cases(m)
+        return gm
+
+    # -- encoding -------------------------------------------------------------------------------
+    def value_code(self, fd: FDP, v: str) -> Tuple[str, str, str]:
+        """(wire type, size expr, encode statement) of one value (no tag)."""
+        if fd.type == FDP.TYPE_MESSAGE:
+            return "BytesType", f"wire.SizeMessage({v})", f"e.Message({v})"
+        s = self.scalar(fd)
+        return s.wire, s.size.format(v=v), s.enc.format(v=v)
+
+    def encode_field(self, f: Field) -> Tuple[List[str], List[str]]:
+        """(Size() lines, MarshalTo() lines) for one field; one tab of indent is added by the caller."""
+        num = f.number
+        tag = _tag_size(num)
+        x = "m." + self.names.field_name(f)
+        entry = self.map_entry(f)
+        if entry is not None:
+            kf, vf = entry.proto.field[0], entry.proto.field[1]
+            kw, ks, ke = self.value_code(kf, "k")
+            vw, vs, ve = self.value_code(vf, "v")
+            keys = "wire.SortedBoolKeys" if kf.type == FDP.TYPE_BOOL else "wire.SortedKeys"
+            size = [f"for k, v := range {x} {{",
+                    f"\tsize += {tag} + wire.SizeBytes(1+{ks}+1+{vs})",
+                    "}"]
+            enc = [f"for _, k := range {keys}({x}) {{",
+                   f"\tv := {x}[k]",
+                   f"\te.Tag({num}, wire.BytesType)",
+                   f"\te.Varint(uint64(1 + {ks} + 1 + {vs}))",
+                   f"\te.Tag(1, wire.{kw})",
+                   f"\t{ke}",
+                   f"\te.Tag(2, wire.{vw})",
+                   f"\t{ve}",
+                   "}"]
+            return size, enc
+        w, s, e = self.value_code(f.proto, "v")
+        if f.repeated:
+            if f.type != FDP.TYPE_MESSAGE and self.scalar(f.proto).packable:
+                fixed = s.isdigit()
+                if fixed:
+                    psize = [f"\tp := {s} * len({x})"]
+                else:
+                    psize = ["\tp := 0", f"\tfor _, v := range {x} {{", f"\t\tp += {s}", "\t}"]
+                size = [f"if len({x}) > 0 {{", *psize, f"\tsize += {tag} + wire.SizeBytes(p)", "}"]
+                enc = [f"if len({x}) > 0 {{", *psize,
+                       f"\te.Tag({num}, wire.BytesType)", "\te.Varint(uint64(p))",
+                       f"\tfor _, v := range {x} {{", f"\t\t{e}", "\t}", "}"]
+                return size, enc
+            size = [f"for _, v := range {x} {{", f"\tsize += {tag} + {s}", "}"]
+            enc = [f"for _, v := range {x} {{", f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"]
+            return size, enc
+        oneof = f.oneof
+        if oneof is not None:
+            wrapper = self.names.wrapper(f)
+            oname = self.names.oneof_name(f.message, f.proto.oneof_index)
+            v = "x." + self.names.field_name(f)
+            w, s, e = self.value_code(f.proto, v)
+            cond = f"if x, ok := m.{oname}.(*{wrapper}); ok {{"
+            return ([cond, f"\tsize += {tag} + {s}", "}"],
+                    [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"])
+        if f.type == FDP.TYPE_MESSAGE:
+            cond = f"if {x} != nil {{"
+            w, s, e = self.value_code(f.proto, x)
+        elif f.optional and f.type == FDP.TYPE_BYTES:
+            cond = f"if {x} != nil {{"
+            w, s, e = self.value_code(f.proto, x)
+        elif f.optional:
+            cond = f"if {x} != nil {{"
+            w, s, e = self.value_code(f.proto, "*" + x)
+        else:
+            cond = "if " + self.scalar(f.proto).nonzero.format(v=x) + " {"
+            w, s, e = self.value_code(f.proto, x)
+        return ([cond, f"\tsize += {tag} + {s}", "}"],
+                [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"])
+
+    # -- decoding -------------------------------------------------------------------------------
+    def read_into(self, fd: FDP, target: str, declare: bool = False) -> List[str]:
+        """Lines that decode one value of ``fd`` into ``target`` (merging messages)."""
+        if fd.type == FDP.TYPE_MESSAGE:
+            t = self.qualify_message(self.reg.message(fd.type_name))
+            if declare:
+                return [f"{target} := new({t})", f"d.Message({target})"]
+            return [f"if {target} == nil {{", f"\t{target} = new({t})", "}", f"d.Message({target})"]
+        return [f"{target} {':=' if declare else '='} {self.scalar(fd).dec}"]
+
+    def decode_cases(self, m: Message) -> List[str]:
+        out: List[str] = []
+        for f in sorted(m.fields, key=lambda x: x.number):
+            out.append(f"case {f.number}:")
+            out += ["\t" + ln for ln in self.decode_field(f)]
+        return out
+
+    def decode_field(self, f: Field) -> List[str]:
+        x = "m." + self.names.field_name(f)
+        entry = self.map_entry(f)
+        if entry is not None:
+            kf, vf = entry.proto.field[0], entry.proto.field[1]
+            kt, vt = self.elem_type(kf), self.elem_type(vf)
+            body = [f"var k {kt}", f"var v {vt}", "old := d.EnterMessage()", "for d.Next() {",
+                    "\tswitch d.Num() {"]
+            for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
+                w = self.value_code(fd, var)[0]
+                body += [f"\tcase {num}:", f"\t\tif d.Type() == wire.{w} {{"]
+                body += ["\t\t\t" + ln for ln in self.read_into(fd, var)]
+                body += ["\t\t\tcontinue", "\t\t}"]
+            body += ["\t}", "\td.Skip()", "}", "d.LeaveMessage(old)"]
+            if vf.type == FDP.TYPE_MESSAGE:
+                body += ["if v == nil {", f"\tv = new({vt[1:]})", "}"]
+            body += [f"if {x} == nil {{", f"\t{x} = make({self.field_type(f)})", "}", f"{x}[k] = v",
+                     "continue"]
+            return ["if d.Type() == wire.BytesType {", *["\t" + ln for ln in body], "}"]
+        w = self.value_code(f.proto, "")[0]
+        if f.repeated:
+            if f.type == FDP.TYPE_MESSAGE:
+                read = self.read_into(f.proto, "v", declare=True) + [f"{x} = append({x}, v)"]
+            else:
+                read = [f"{x} = append({x}, {self.scalar(f.proto).dec})"]
+            out = [f"if d.Type() == wire.{w} {{", *["\t" + ln for ln in read], "\tcontinue", "}"]
+            if f.type != FDP.TYPE_MESSAGE and self.scalar(f.proto).packable:
+                out += ["if d.Type() == wire.BytesType {", "\told := d.Enter()", "\tfor d.More() {",
+                        *["\t\t" + ln for ln in read], "\t}", "\td.Leave(old)", "\tcontinue", "}"]
+            return out
+        oneof = f.oneof
+        if oneof is not None:
+            wrapper = self.names.wrapper(f)
+            oname = self.names.oneof_name(f.message, f.proto.oneof_index)
+            fname = self.names.field_name(f)
+            if f.type == FDP.TYPE_MESSAGE:
+                t = self.qualify_message(self.reg.message(f.proto.type_name))
+                read = [f"x, ok := m.{oname}.(*{wrapper})",
+                        f"if !ok || x.{fname} == nil {{",
+                        f"\tx = &{wrapper}{{{fname}: new({t})}}",
+                        f"\tm.{oname} = x",
+                        "}",
+                        f"d.Message(x.{fname})"]
+            else:
+                read = [f"m.{oname} = &{wrapper}{{{fname}: {self.scalar(f.proto).dec}}}"]
+        elif f.optional and f.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_BYTES):
+            read = [f"v := {self.scalar(f.proto).dec}", f"{x} = &v"]
+        else:
+            read = self.read_into(f.proto, x)
+        return [f"if d.Type() == wire.{w} {{", *["\t" + ln for ln in read], "\tcontinue", "}"]
+
+    def enum(self, e: Enum) -> GoEnum:
+        ident = self.names.enum_ident(e)
+        values = []
+        for v, c in e.values:
+            values.append((self.names.enum_value_ident(e, v.name), v.number, v.name, doc(c), trailing(c)))
+        return GoEnum(ident, doc(e.comments), values)
+
+
+def _tag_size(num: int) -> int:
+    v, n = num << 3, 1
+    while v >= 0x80:
+        v >>= 7
+        n += 1
+    return n
+
+
+@dataclass
+class GoMethod:
+    name: str
+    export: str  # wasm export / import name
+    request: str
+    reply: str
+    doc: List[str]
+
+
+@dataclass
+class GoService:
+    name: str
+    kind: str
+    version: int
+    module: str
+    snake: str
+    full_name: str
+    doc: List[str]
+    methods: List[GoMethod]
+
+
+def service(gen: MessageGen, svc: Service) -> GoService:
+    from wasmplug.codegen.model import snake
+
+    methods = []
+    for m in svc.methods:
+        req = gen.qualify_message(gen.reg.message(m.proto.input_type))
+        rep = gen.qualify_message(gen.reg.message(m.proto.output_type))
+        export = snake(svc.name + m.name) if svc.kind == "plugin" else snake(m.name)
+        methods.append(GoMethod(m.name, export, req, rep, doc(m.comments)))
+    full_name = (svc.file.package + "." if svc.file.package else "") + svc.name
+    return GoService(svc.name, svc.kind, svc.version, svc.module, snake(svc.name), full_name,
+                     doc(svc.comments), methods)

@@ -1,0 +1,3 @@
+module wasmplug.dev/guest
+
+go 1.24

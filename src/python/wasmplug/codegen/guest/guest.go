@@ -1,0 +1,154 @@
+//go:build wasip1
+
+package guest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"unsafe"
+)
+
+// pinned keeps every buffer handed out by malloc reachable until free, so the
+// (non-moving) Go GC never reclaims memory the host is writing to.
+var pinned = make(map[uint32][]byte)
+
+// reply keeps the last reply or error message alive until the next call.
+var reply []byte
+
+//go:wasmexport malloc
+func malloc(size uint32) uint32 {
+	if size == 0 {
+		return 0
+	}
+	b := make([]byte, size)
+	ptr := uint32(uintptr(unsafe.Pointer(&b[0])))
+	pinned[ptr] = b
+	return ptr
+}
+
+//go:wasmexport free
+func free(ptr uint32) {
+	delete(pinned, ptr)
+}
+
+// ABIVersion is returned by the wasmplug_abi export: it tells a wasmplug host
+// that this guest understands wasmplug's extensions (error returns from host
+// functions). go-plugin hosts ignore it.
+const ABIVersion = 1
+
+//go:wasmexport wasmplug_abi
+func wasmplugABI() int32 {
+	return ABIVersion
+}
+
+// Bytes returns a view of [ptr, ptr+size) of linear memory (a request the host
+// wrote). It is only valid during the current call; decoding copies out of it.
+func Bytes(ptr, size uint32) []byte {
+	if size == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(uintptr(ptr))), size)
+}
+
+func pointer(buf []byte) uint32 {
+	if len(buf) == 0 {
+		return 0
+	}
+	return uint32(uintptr(unsafe.Pointer(&buf[0])))
+}
+
+// Pack keeps buf alive until the next call and returns ptr<<32|size (0 if empty).
+func Pack(buf []byte) uint64 {
+	reply = buf
+	if len(buf) == 0 {
+		return 0
+	}
+	return uint64(pointer(buf))<<32 | uint64(uint32(len(buf))&^ErrorBit)
+}
+
+// PackError returns err's message as an error reply (bit 31 of size set).
+func PackError(err error) uint64 {
+	msg := []byte(err.Error())
+	if len(msg) >= ErrorBit {
+		msg = msg[:ErrorBit-1]
+	}
+	reply = msg
+	return uint64(pointer(msg))<<32 | uint64(len(msg)) | ErrorBit
+}
+
+// Request is what a generated request type implements (*T with Unmarshal).
+type Request[T any] interface {
+	*T
+	Unmarshal(b []byte) error
+}
+
+// Reply is what a generated reply type implements.
+type Reply interface {
+	Marshal() ([]byte, error)
+}
+
+// Handle runs one plugin export: it decodes the request at [ptr, ptr+size),
+// calls fn and returns the packed reply. A request that does not decode, a
+// reply that does not encode and an error from fn all come back to the host as
+// error replies, never as an empty reply.
+func Handle[Req any, PReq Request[Req], Resp Reply](ptr, size uint32, method string, fn func(context.Context, PReq) (Resp, error)) uint64 {
+	req := PReq(new(Req))
+	if err := req.Unmarshal(Bytes(ptr, size)); err != nil {
+		return PackError(fmt.Errorf("%s: cannot decode request: %w", method, err))
+	}
+	resp, err := fn(context.Background(), req)
+	if err != nil {
+		return PackError(err)
+	}
+	out, err := resp.Marshal()
+	if err != nil {
+		return PackError(fmt.Errorf("%s: cannot encode reply: %w", method, err))
+	}
+	return Pack(out)
+}
+
+// NotRegistered is the error reply of an export whose service has no
+// implementation registered.
+func NotRegistered(service string) uint64 {
+	return PackError(errors.New(service + ": no implementation registered (call Register" + service + " from init)"))
+}
+
+// CallHost calls a host function import with req and returns a copy of its
+// reply. A reply with bit 31 set is returned as a *HostError.
+func CallHost(fn func(ptr, size uint32) uint64, req []byte) ([]byte, error) {
+	v := fn(pointer(req), uint32(len(req)))
+	runtime.KeepAlive(req)
+	ptr, size, isErr := Unpack(v)
+	out := append([]byte(nil), Bytes(ptr, size)...)
+	if ptr != 0 {
+		delete(pinned, ptr) // the host wrote the reply into a buffer from our malloc
+	}
+	if isErr {
+		return nil, &HostError{Message: string(out)}
+	}
+	return out, nil
+}
+
+// Message is what generated messages implement for Invoke.
+type Message interface {
+	Marshal() ([]byte, error)
+	Unmarshal(b []byte) error
+}
+
+// Invoke encodes req, calls the host function fn and decodes its reply into resp.
+func Invoke(fn func(ptr, size uint32) uint64, method string, req, resp Message) error {
+	in, err := req.Marshal()
+	if err != nil {
+		return fmt.Errorf("%s: cannot encode request: %w", method, err)
+	}
+	out, err := CallHost(fn, in)
+	if err != nil {
+		return err
+	}
+	if err := resp.Unmarshal(out); err != nil {
+		return fmt.Errorf("%s: cannot decode reply: %w", method, err)
+	}
+	return nil
+}
