@@ -1,0 +1,35 @@
+"""wasmplug: WebAssembly plugins for Python hosts (the Python-host twin of go-plugin)."""
+
+from ._host import HostModule, host_function
+from .config import PluginConfig, Preopen
+from .errors import (
+    DeadlineExceeded,
+    DecodeError,
+    ExportError,
+    FuelExhausted,
+    LoadError,
+    MemoryLimitError,
+    PluginError,
+    TrapError,
+    VersionMismatchError,
+    WasmplugError,
+)
+from .plugin import Plugin
+
+__all__ = [
+    "DeadlineExceeded",
+    "DecodeError",
+    "ExportError",
+    "FuelExhausted",
+    "HostModule",
+    "LoadError",
+    "MemoryLimitError",
+    "Plugin",
+    "PluginConfig",
+    "PluginError",
+    "Preopen",
+    "TrapError",
+    "VersionMismatchError",
+    "WasmplugError",
+    "host_function",
+]

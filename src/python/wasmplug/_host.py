@@ -1,0 +1,126 @@
+"""Host functions: the guest's imports, served through raw unchecked callbacks (~0.4 µs vs ~6 µs for
+`Linker.define_func`).
+
+A host function gets a view of the request bytes and returns the reply bytes; the reply is written
+with the guest's own `malloc` (a re-entrant call). If the Python function raises, a guest built with
+wasmplug (it exports `wasmplug_abi`) gets the message as an error reply (bit 31 of the size); any
+other guest (go-plugin's) gets a trap, as go-plugin does.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import wasmtime
+
+from . import _native
+
+if TYPE_CHECKING:
+    from ._instance import Instance
+
+HostFunc = Callable[[memoryview], bytes]
+
+
+@dataclasses.dataclass(frozen=True)
+class HostModule:
+    """A set of host functions the plugin imports from wasm module `name` (go-plugin's default: "env")."""
+
+    name: str
+    functions: Mapping[str, HostFunc]
+
+
+class _Message(Protocol):
+    def SerializeToString(self, *, deterministic: bool = ...) -> bytes: ...
+
+
+Req = TypeVar("Req")
+
+
+class _Parser(Protocol[Req]):  # a protobuf message class: only FromString is needed
+    def FromString(self, s: bytes) -> Req: ...
+
+
+def host_function(fn: Callable[[Req], _Message], request_type: _Parser[Req] | type[Req]) -> HostFunc:
+    """Adapt a typed `fn(request) -> reply` (protobuf messages) to a raw host function."""
+    parse = request_type.FromString  # type: ignore[union-attr]
+
+    def call(data: memoryview) -> bytes:
+        return fn(parse(data)).SerializeToString()
+
+    call.__name__ = getattr(fn, "__name__", "host_function")
+    call.__qualname__ = getattr(fn, "__qualname__", call.__name__)
+    return call
+
+
+# Store context address -> the Instance running in it; lets a callback find its caller's memory.
+INSTANCES: dict[int, "Instance"] = {}
+
+_I64x4 = ctypes.c_int64 * 4
+_ERR_BIT = 1 << 31
+_FUNC_TYPE = wasmtime.FuncType([wasmtime.ValType.i32(), wasmtime.ValType.i32()], [wasmtime.ValType.i64()])
+
+
+def _trap(message: str) -> int:
+    raw = message.encode("utf-8", "replace")
+    return int(_native.trap_new(raw, len(raw)))
+
+
+def make_callback(module: str, name: str, fn: HostFunc) -> Any:
+    qualname = f"{module}.{name}"
+    instances = INSTANCES
+    caller_context = _native.caller_context
+    from_address = _I64x4.from_address
+
+    def callback(_env: int, caller: int, args: int, _nargs: int) -> int:
+        inst = None
+        try:
+            inst = instances[caller_context(caller)]
+            v = from_address(args)
+            ptr = v[0] & 0xFFFFFFFF
+            size = v[2] & 0xFFFFFFFF
+            mem = inst.memory
+            view = mem.view
+            if ptr + size > len(view):
+                view = mem.covering(ptr, size, f"host function {qualname} request")
+            request = view[ptr : ptr + size]
+            try:
+                reply = fn(request)
+                is_err = 0
+            except Exception as exc:
+                if not inst.has_abi:
+                    raise
+                reply = (str(exc) or type(exc).__name__).encode("utf-8", "replace")
+                is_err = _ERR_BIT
+            finally:
+                request.release()
+            n = len(reply)
+            if n == 0:
+                v[0] = is_err
+                return 0
+            p = inst.guest_malloc(n)
+            view = mem.view
+            if p + n > len(view):
+                view = mem.covering(p, n, "malloc")
+            view[p : p + n] = reply
+            v[0] = (p << 32) | n | is_err
+            return 0
+        except BaseException as exc:  # never let an exception unwind through wasm frames
+            if inst is not None:
+                inst.host_error = exc
+            return _trap(f"host function {qualname} raised {type(exc).__name__}: {exc}")
+
+    return _native.HOST_CALLBACK(callback)
+
+
+def define_modules(linker: wasmtime.Linker, modules: "tuple[HostModule, ...] | list[HostModule]") -> list[Any]:
+    """Define every host function in `linker`; returns the callbacks, which must outlive the linker."""
+    keep = []
+    for mod in modules:
+        for name, fn in mod.functions.items():
+            cb = make_callback(mod.name, name, fn)
+            _native.define_host_func(linker, mod.name, name, _FUNC_TYPE, cb)
+            keep.append(cb)
+    return keep

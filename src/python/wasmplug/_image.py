@@ -1,0 +1,81 @@
+"""A loaded plugin image: compiled module, linker (WASI + host functions) and pre-instantiation,
+shared by all instances of a plugin. Export signatures are checked here once, not per call."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+
+from . import _cache, _engine, _host
+from .config import PluginConfig
+from .errors import ExportError, LoadError
+
+_I32 = "i32"
+
+
+def _sig(ty: wasmtime.FuncType) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(str(p) for p in ty.params), tuple(str(r) for r in ty.results)
+
+
+def _fmt(params: tuple[str, ...], results: tuple[str, ...]) -> str:
+    return f"({', '.join(params)}) -> ({', '.join(results)})"
+
+
+class Image:
+    def __init__(self, wasm: bytes, config: PluginConfig, host_modules: tuple[_host.HostModule, ...]) -> None:
+        self.config = config
+        self.engine = _engine.get_engine(config.fuel is not None)
+        cache_dir: Path | None
+        if config.cache_dir is False:
+            cache_dir = None
+        elif config.cache_dir is None:
+            cache_dir = _cache.default_cache_dir()
+        else:
+            cache_dir = Path(os.fspath(config.cache_dir))
+        try:
+            self.module = _cache.compile_module(self.engine.engine, self.engine.key, wasm, cache_dir)
+        except wasmtime.WasmtimeError as exc:
+            raise LoadError(f"invalid wasm module: {exc}") from exc
+        self._exports: dict[str, Any] = {e.name: e.type for e in self.module.exports}
+        self._checked: set[str] = set()
+        self._lock = threading.Lock()
+        if not isinstance(self._exports.get("memory"), wasmtime.MemoryType):
+            raise ExportError("memory", "the plugin must export its linear memory as 'memory'")
+        self.check_export("malloc", (_I32,), (_I32,))
+        self.check_export("free", (_I32,), ())
+        self.has_initialize = "_initialize" in self._exports
+        if self.has_initialize:
+            self.check_export("_initialize", (), ())
+        self.has_abi = "wasmplug_abi" in self._exports
+        if self.has_abi:
+            self.check_export("wasmplug_abi", (), (_I32,))
+
+        linker = wasmtime.Linker(self.engine.engine)
+        linker.define_wasi()
+        try:
+            self._callbacks = _host.define_modules(linker, host_modules)
+        except wasmtime.WasmtimeError as exc:
+            raise LoadError(f"cannot define host functions: {exc}") from exc
+        try:
+            self.pre = linker.instantiate_pre(self.module)
+        except wasmtime.WasmtimeError as exc:
+            raise LoadError(f"cannot link plugin: {exc}") from exc
+        self.linker = linker
+
+    def check_export(self, name: str, params: tuple[str, ...], results: tuple[str, ...]) -> None:
+        if name in self._checked:
+            return
+        ty = self._exports.get(name)
+        if ty is None:
+            raise ExportError(name, "not exported by the plugin")
+        if not isinstance(ty, wasmtime.FuncType):
+            raise ExportError(name, "is not a function")
+        got = _sig(ty)
+        if got != (params, results):
+            raise ExportError(name, f"has type {_fmt(*got)}, expected {_fmt(params, results)}")
+        with self._lock:
+            self._checked.add(name)

@@ -1,0 +1,265 @@
+"""One plugin instance (its own Store, WASI context and linear memory) and the per-call ABI sequence.
+
+Everything per call goes through `_native.call_unchecked` with buffers built once here; errors are
+classified only on the slow path. An instance that trapped is marked `broken` and never reused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import wasmtime
+
+from . import _host, _native
+from ._memory import LinearMemory
+from ._wasi import StderrTail, make_wasi, panic_text
+from .errors import (
+    DeadlineExceeded,
+    ExportError,
+    FuelExhausted,
+    LoadError,
+    MemoryLimitError,
+    TrapError,
+    WasmplugError,
+)
+
+if TYPE_CHECKING:
+    from ._image import Image
+
+_CALL = _native.call_unchecked
+_set_deadline = _native.set_epoch_deadline
+_set_fuel = _native.set_fuel
+_U32 = 0xFFFFFFFF
+_U64 = 0xFFFFFFFFFFFFFFFF
+_MAX_FUEL = (1 << 63) - 1
+_PAGE = 65536
+
+
+class Instance:
+    __slots__ = (
+        "image", "store", "ctx", "memory", "stderr", "has_abi", "broken", "host_error",
+        "_malloc", "_free", "_methods", "_armed", "timeout", "_fuel_engine", "_closed", "_exports", "_limit",
+    )
+
+    def __init__(self, image: "Image") -> None:
+        self.image = image
+        self.broken = False
+        self.host_error: BaseException | None = None
+        self.has_abi = image.has_abi
+        self._methods: dict[str, _native.RawFunc] = {}
+        self._armed = False
+        self.timeout = 0.0
+        self._closed = False
+        self._fuel_engine = image.engine.fuel
+        config = image.config
+        self._limit = config.memory_limit
+        store = wasmtime.Store(image.engine.engine)
+        self.store = store
+        self.stderr = StderrTail(config.stderr)
+        store.set_wasi(make_wasi(config, self.stderr))
+        if config.memory_limit is not None:
+            store.set_limits(memory_size=config.memory_limit)
+        ctx = _native.context_address(store)
+        self.ctx = _native.ctypes.c_void_p(ctx)
+        _set_deadline(self.ctx, _native.MAX_TICKS)
+        if self._fuel_engine:
+            store.set_fuel(_MAX_FUEL)  # _initialize runs unmetered; calls get their own budget
+        _host.INSTANCES[ctx] = self  # before instantiation: Go init code may already call the host
+        try:
+            try:
+                instance = image.pre.instantiate(store)
+            except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+                if config.memory_limit is not None and "memory" in str(exc) and "limit" in str(exc):
+                    raise MemoryLimitError(f"plugin needs more memory than memory_limit={config.memory_limit}") from exc
+                raise LoadError(f"cannot instantiate plugin: {exc}") from exc
+            exports = self._exports = instance.exports(store)
+            mem = exports["memory"]
+            assert isinstance(mem, wasmtime.Memory)
+            self.memory = LinearMemory(store, mem)
+            self._malloc = _native.RawFunc(store, _func(exports, "malloc"), 1)
+            self._free = _native.RawFunc(store, _func(exports, "free"), 1)
+            if image.has_initialize:
+                init = _native.RawFunc(store, _func(exports, "_initialize"), 0)
+                try:
+                    self._call(init, "_initialize")
+                except WasmplugError as exc:
+                    if isinstance(exc, MemoryLimitError):
+                        raise
+                    raise LoadError(f"plugin _initialize failed: {exc}") from exc
+            self.memory.covering(0, 0, "memory")
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ hot path
+    def invoke(self, export: str, data: bytes, ticks: int, fuel: int | None) -> int:
+        """Run `export(ptr, size)` on `data`; returns the packed reply `ptr<<32 | size` (unsigned)."""
+        f = self._methods.get(export)
+        if f is None:
+            f = self._bind(export)
+        if ticks:
+            _set_deadline(self.ctx, ticks)
+            self._armed = True
+        elif self._armed:
+            _set_deadline(self.ctx, _native.MAX_TICKS)
+            self._armed = False
+        if self._fuel_engine:
+            self._refuel(fuel)
+        n = len(data)
+        if n:
+            m = self._malloc
+            mv = m.v
+            mv[0] = n
+            err = _CALL(*m.args)
+            if err or m.trap.value:
+                self._fail(m, err, "malloc")
+            p = mv[0] & _U32
+            mem = self.memory
+            view = mem.view
+            if p + n > len(view):
+                view = self._covering(p, n, "malloc")
+            view[p : p + n] = data
+        else:
+            p = 0
+        v = f.v
+        v[0] = p
+        v[2] = n
+        err = _CALL(*f.args)
+        if err or f.trap.value:
+            self._fail(f, err, export)
+        r: int = v[0] & _U64
+        if n:
+            fr = self._free
+            fr.v[0] = p
+            err = _CALL(*fr.args)
+            if err or fr.trap.value:
+                self._fail(fr, err, "free")
+        return r
+
+    def reply(self, r: int, export: str) -> memoryview:
+        """The reply bytes of packed result `r` (bit 31 of the size stripped), bounds-checked."""
+        size = r & 0x7FFFFFFF
+        ptr = r >> 32
+        view = self.memory.view
+        if ptr + size > len(view):
+            view = self._covering(ptr, size, f"reply of {export!r}")
+        return view[ptr : ptr + size]
+
+    # ------------------------------------------------------------------ other calls
+    def call_scalar(self, export: str) -> int:
+        """Call a `() -> i64` export (e.g. `<svc>_api_version`)."""
+        f = self._methods.get(export)
+        if f is None:
+            f = self._bind(export, params=(), results=("i64",))
+        if self._armed:
+            _set_deadline(self.ctx, _native.MAX_TICKS)
+            self._armed = False
+        if self._fuel_engine:
+            self._refuel(None)
+        self._call(f, export)
+        return int(f.v[0])
+
+    def guest_malloc(self, n: int) -> int:
+        """Re-entrant `malloc` from inside a host function."""
+        m = self._malloc
+        m.v[0] = n
+        err = _CALL(*m.args)
+        if err or m.trap.value:
+            self._fail(m, err, "malloc")
+        return int(m.v[0]) & _U32
+
+    def set_memory_limit(self, limit: int | None) -> None:
+        """Per-call override; `None` restores the plugin's limit (or none)."""
+        if limit is None:
+            limit = self.image.config.memory_limit
+        if limit != self._limit:
+            # wasmtime has no "unlimited" value for an already-set limiter: use the 4 GiB wasm32 maximum.
+            self.store.set_limits(memory_size=limit if limit is not None else 1 << 32)
+            self._limit = limit
+
+    # ------------------------------------------------------------------ slow path
+    def _refuel(self, fuel: int | None) -> None:
+        budget = fuel if fuel is not None else self.image.config.fuel
+        err = _set_fuel(self.ctx, budget if budget is not None else _MAX_FUEL)
+        if err:
+            _native.raise_error(err)
+
+    def _call(self, f: _native.RawFunc, what: str) -> None:
+        err = _CALL(*f.args)
+        if err or f.trap.value:
+            self._fail(f, err, what)
+
+    def _bind(self, export: str, params: tuple[str, ...] = ("i32", "i32"), results: tuple[str, ...] = ("i64",)) -> _native.RawFunc:
+        if self._closed:
+            raise WasmplugError("instance is closed")
+        self.image.check_export(export, params, results)  # types are checked once per plugin
+        f = _native.RawFunc(self.store, _func(self._exports, export), max(len(params), len(results)))
+        self._methods[export] = f
+        return f
+
+    def _covering(self, ptr: int, size: int, what: str) -> memoryview:
+        try:
+            return self.memory.covering(ptr, size, what)
+        except WasmplugError:
+            self.broken = True  # a guest that hands out wild pointers is not reused
+            raise
+
+    def _fail(self, f: _native.RawFunc, err: int | None, export: str) -> None:
+        self.broken = True
+        code: wasmtime.TrapCode | None = None
+        if err:
+            try:
+                _native.raise_error(err)
+            except wasmtime.WasmtimeError as exc:
+                message = str(exc)
+        else:
+            trap = _native.take_trap(f.trap.value or 0)
+            f.trap.value = None
+            code = trap.trap_code
+            message = trap.message
+        raise self._classify(code, message, export)
+
+    def _classify(self, code: "wasmtime.TrapCode | None", message: str, export: str) -> WasmplugError:
+        host_error, self.host_error = self.host_error, None
+        if isinstance(host_error, (DeadlineExceeded, MemoryLimitError, TrapError)):
+            return host_error  # raised by our own re-entrant malloc inside a host function
+        first = message.strip().splitlines()[0] if message.strip() else "trap"
+        if code == wasmtime.TrapCode.INTERRUPT:
+            return DeadlineExceeded(f"{export}: deadline exceeded ({self.timeout:g} s)")
+        if code == wasmtime.TrapCode.OUT_OF_FUEL:
+            return FuelExhausted(f"{export}: fuel exhausted")
+        stderr = self.stderr.text()
+        panic = panic_text(stderr)
+        limit = self._limit
+        if limit is not None and ("out of memory" in panic or self.memory.size() + _PAGE > limit):
+            return MemoryLimitError(f"{export}: plugin exceeded memory_limit={limit} bytes" + (f" ({panic})" if panic else ""))
+        if host_error is not None:
+            exc = TrapError(
+                f"{export}: host function raised {type(host_error).__name__}: {host_error}",
+                export=export, panic=panic, trap=message,
+            )
+            exc.__cause__ = host_error
+            return exc
+        cause = message.strip().splitlines()[-1].strip() if message.strip() else first
+        return TrapError(f"{export}: plugin trapped: {panic or cause}", export=export, panic=panic, trap=message)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.broken = True
+        _host.INSTANCES.pop(_native.address(self.ctx), None)
+        mem = getattr(self, "memory", None)
+        if mem is not None:
+            mem.release()
+        self._methods.clear()
+
+
+def _func(exports: wasmtime.InstanceExports, name: str) -> wasmtime.Func:
+    try:
+        item = exports[name]
+    except KeyError:
+        raise ExportError(name, "not exported by the plugin") from None
+    if not isinstance(item, wasmtime.Func):
+        raise ExportError(name, "is not a function")
+    return item

@@ -1,0 +1,30 @@
+"""Shared fixtures: test guests (Go plugins under tests/guests/, built by Pants `wasm_plugin` targets
+or by hand) and a session-wide compile cache so each guest is compiled once per test run."""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Callable
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import pytest
+
+
+def guest_wasm(name: str) -> Traversable:
+    wasm = importlib.resources.files(f"guests.{name}") / f"{name}.wasm"
+    if not wasm.is_file():
+        pytest.fail(f"test guest {name}.wasm is not built (tests/guests/{name})")
+    return wasm
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("wasmplug-cache")
+    d.chmod(0o700)
+    return d
+
+
+@pytest.fixture
+def guest() -> Callable[[str], Traversable]:
+    return guest_wasm

@@ -1,0 +1,253 @@
+"""`Plugin`: a loaded plugin, its instance pool, and the calls (sync, async, raw bytes)."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import functools
+import os
+import time
+import weakref
+from collections.abc import Sequence
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from types import TracebackType
+from typing import Callable, Protocol, TypeVar, Union
+
+from google.protobuf.message import DecodeError as _ProtoDecodeError
+
+from ._engine import EpochTicker
+from ._host import HostModule
+from ._image import Image
+from ._instance import Instance
+from ._pool import Pool
+from .config import PluginConfig
+from .errors import DecodeError, PluginError, VersionMismatchError, WasmplugError
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Traversable]
+
+_ERR = 0x80000000
+
+
+class Message(Protocol):
+    def SerializeToString(self, *, deterministic: bool = ...) -> bytes: ...
+
+
+M = TypeVar("M")
+R = TypeVar("R")
+
+
+class MessageType(Protocol[M]):
+    def FromString(self, s: bytes) -> M: ...
+
+
+def _read(source: Source) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            return Path(source).read_bytes()
+        if hasattr(source, "read_bytes"):
+            return source.read_bytes()
+    except OSError as exc:
+        from .errors import LoadError
+
+        raise LoadError(f"cannot read plugin {source}: {exc}") from exc
+    raise TypeError(f"cannot load a plugin from {type(source).__name__}")
+
+
+class Plugin:
+    """A loaded plugin. Thread-safe: each call checks an instance out of the pool for its duration."""
+
+    def __init__(self, image: Image) -> None:
+        self._image = image
+        self._config = image.config
+        self._timeout = image.config.timeout
+        self._ticker = image.engine.ticker
+        self._pool = Pool(functools.partial(Instance, image), image.config.max_instances,
+                          image.config.fresh_instance_per_call)
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        _live.add(self)
+
+    @classmethod
+    def load(
+        cls,
+        source: Source,
+        *,
+        config: PluginConfig | None = None,
+        host_modules: Sequence[HostModule] = (),
+    ) -> "Plugin":
+        """Compile (or fetch from the compile cache) and instantiate a plugin; runs `_initialize` once."""
+        image = Image(_read(source), config or PluginConfig(), tuple(host_modules))
+        plugin = cls(image)
+        try:
+            plugin._pool.prefill(1)  # surface instantiation and _initialize errors now
+        except BaseException:
+            plugin.close()
+            raise
+        return plugin
+
+    # ------------------------------------------------------------------ calls
+    def call(
+        self,
+        export: str,
+        request: Message,
+        reply_type: MessageType[M],
+        *,
+        timeout: float | None = None,
+        fuel: int | None = None,
+        memory_limit: int | None = None,
+    ) -> M:
+        """Call a `(ptr, size) -> ptr<<32|size` export with a protobuf request; parse the reply.
+
+        `timeout` (seconds), `fuel` and `memory_limit` (bytes) override the plugin's config for this call.
+        """
+        try:
+            # upb parses straight from the memoryview over the plugin's memory: no copy.
+            return self._call(export, request.SerializeToString(), timeout, fuel, memory_limit,
+                              reply_type.FromString)  # type: ignore[arg-type]
+        except _ProtoDecodeError as exc:
+            raise DecodeError(f"{export}: reply is not a valid {_name(reply_type)}: {exc}") from exc
+
+    def call_bytes(
+        self,
+        export: str,
+        request: bytes,
+        *,
+        timeout: float | None = None,
+        fuel: int | None = None,
+        memory_limit: int | None = None,
+    ) -> bytes:
+        """Like `call`, with raw request and reply bytes."""
+        return self._call(export, request, timeout, fuel, memory_limit, memoryview.tobytes)
+
+    def _call(
+        self,
+        export: str,
+        data: bytes,
+        timeout: float | None,
+        fuel: int | None,
+        memory_limit: int | None,
+        decode: Callable[[memoryview], R],
+    ) -> R:
+        if timeout is None:
+            timeout = self._timeout
+        ticks = 0
+        if timeout is not None:
+            self._ticker.need(time.monotonic() + timeout)
+            ticks = EpochTicker.ticks(timeout)
+        pool = self._pool
+        inst = pool.get()
+        try:
+            if ticks:
+                inst.timeout = timeout  # only for the error message
+            if memory_limit is not None:
+                inst.set_memory_limit(memory_limit)
+            r = inst.invoke(export, data, ticks, fuel)
+            view = inst.reply(r, export)
+            if r & _ERR:
+                raise PluginError(str(view, "utf-8", "replace"), export)
+            # Decoded while the instance is still checked out: no other thread can overwrite the reply.
+            return decode(view)
+        finally:
+            if memory_limit is not None and not inst.broken:
+                inst.set_memory_limit(None)
+            pool.put(inst)
+
+    async def call_async(
+        self,
+        export: str,
+        request: Message,
+        reply_type: MessageType[M],
+        *,
+        timeout: float | None = None,
+        fuel: int | None = None,
+        memory_limit: int | None = None,
+    ) -> M:
+        """`call` on a worker thread, off the event loop (wasm runs without the GIL)."""
+        loop = asyncio.get_running_loop()
+        fn = functools.partial(self.call, export, request, reply_type,
+                               timeout=timeout, fuel=fuel, memory_limit=memory_limit)
+        return await loop.run_in_executor(self._get_executor(), fn)
+
+    async def call_bytes_async(self, export: str, request: bytes, *, timeout: float | None = None) -> bytes:
+        loop = asyncio.get_running_loop()
+        fn = functools.partial(self.call_bytes, export, request, timeout=timeout)
+        return await loop.run_in_executor(self._get_executor(), fn)
+
+    def _get_executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        ex = self._executor
+        if ex is None:
+            if self._pool.closed:
+                raise WasmplugError("plugin is closed")
+            ex = self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self._config.max_instances, thread_name_prefix="wasmplug")
+        return ex
+
+    # ------------------------------------------------------------------ versions
+    def api_version(self, export: str) -> int:
+        """Call a `<svc>_api_version` export (the service name alone is accepted too)."""
+        if not export.endswith("_api_version"):
+            export += "_api_version"
+        pool = self._pool
+        inst = pool.get()
+        try:
+            return inst.call_scalar(export)
+        finally:
+            pool.put(inst)
+
+    def check_version(self, export: str, host_version: int) -> None:
+        plugin_version = self.api_version(export)
+        if plugin_version != host_version:
+            raise VersionMismatchError(host_version, plugin_version)
+
+    # ------------------------------------------------------------------ introspection, lifetime
+    @property
+    def config(self) -> PluginConfig:
+        return self._config
+
+    @property
+    def has_abi_extensions(self) -> bool:
+        """True if the guest exports `wasmplug_abi` (host-function errors are returned, not trapped)."""
+        return self._image.has_abi
+
+    @property
+    def instances(self) -> int:
+        """Live instances (idle + in use)."""
+        return self._pool.size
+
+    @property
+    def idle_instances(self) -> int:
+        return self._pool.idle
+
+    @property
+    def closed(self) -> bool:
+        return self._pool.closed
+
+    def close(self) -> None:
+        self._pool.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+
+    def __enter__(self) -> "Plugin":
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _name(t: object) -> str:
+    return getattr(t, "__name__", repr(t))
+
+
+# Stores must be gone before the interpreter finalizes: wasmtime's WASI output threads call back into
+# Python when a store is dropped, which aborts noisily once Python is shutting down.
+_live: "weakref.WeakSet[Plugin]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for plugin in list(_live):
+        plugin.close()

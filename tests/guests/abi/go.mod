@@ -1,0 +1,3 @@
+module wasmplug.test/guests/abi
+
+go 1.24

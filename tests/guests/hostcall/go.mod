@@ -1,0 +1,3 @@
+module wasmplug.test/guests/hostcall
+
+go 1.24

@@ -1,0 +1,3 @@
+module wasmplug.test/guests/noabi
+
+go 1.24
