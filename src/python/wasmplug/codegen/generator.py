@@ -60,7 +60,7 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
             if number not in seen:
                 seen.add(number)
                 names.append((number, name))
-        enums.append({"ident": ge.ident, "doc": ge.doc, "values": ge.values, "names": names})
+        enums.append({"ident": ge.ident, "doc": ge.doc, "consts": ge.values, "names": names})
         imp.use("strconv")
     plugin_svcs = [golang.service(gen, s) for s in f.plugin_services()]
     host_svcs = [golang.service(gen, s) for s in f.host_services()]
@@ -68,21 +68,20 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
     if services:
         imp.use("context")
     if messages or enums or services:
-        out.append((f"{path}/{base}.pb.go", render(
+        out.append((f"{path}/{base}.pb.go", golang.gofmt_align(render(
             "messages.go.j2", source=f.path, package=pkg, imports=imp.lines(),
-            enums=enums, messages=messages, services=services)))
+            enums=enums, messages=messages, services=services))))
     if services:
         pimp = golang.Imports(path)
         pimp.use(golang.GUEST, "guest")
         if host_svcs:
             pimp.use("context")
-        pgen = golang.MessageGen(reg, f, pimp)
-        plugin_svcs = [golang.service(pgen, s) for s in f.plugin_services()]
+        pgen = golang.MessageGen(reg, f, pimp)  # only host clients name message types here
         host_svcs = [golang.service(pgen, s) for s in f.host_services()]
         out.append((f"{path}/{base}_plugin.pb.go", render(
             "plugin.go.j2", source=f.path, package=pkg, imports=pimp.lines(),
             plugins=plugin_svcs, hosts=host_svcs)))
-    if out:
+    if out and not path.startswith(golang.WKT_PREFIX):  # the WKT packages live in the runtime module
         out.append((f"{path}/go.mod", render("go.mod.j2", import_path=path)))
     return out
 

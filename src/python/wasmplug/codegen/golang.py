@@ -123,7 +123,7 @@ SCALARS: Dict[int, Scalar] = {
     FDP.TYPE_SFIXED64: Scalar("int64", "Fixed64Type", "e.Fixed64(uint64({v}))", "int64(d.Fixed64())",
                               "8", "0", "{v} != 0"),
     FDP.TYPE_SINT32: Scalar("int32", "VarintType", "e.Varint(wire.EncodeZigZag(int64({v})))",
-                            "int32(wire.DecodeZigZag(d.Varint() & 0xffffffff))",
+                            "wire.DecodeZigZag32(d.Varint())",
                             "wire.SizeVarint(wire.EncodeZigZag(int64({v})))", "0", "{v} != 0"),
     FDP.TYPE_SINT64: Scalar("int64", "VarintType", "e.Varint(wire.EncodeZigZag({v}))",
                             "wire.DecodeZigZag(d.Varint())",
@@ -354,7 +354,8 @@ class MessageGen:
             kw, ks, ke = self.value_code(kf, "k")
             vw, vs, ve = self.value_code(vf, "v")
             keys = "wire.SortedBoolKeys" if kf.type == FDP.TYPE_BOOL else "wire.SortedKeys"
-            size = [f"for k, v := range {x} {{",
+            kv = ("k" if not ks.isdigit() else "_") + ", " + ("v" if not vs.isdigit() else "_")
+            size = [(f"for {kv} := range {x} {{" if kv != "_, _" else f"for range {x} {{"),
                     f"\tsize += {tag} + wire.SizeBytes(1+{ks}+1+{vs})",
                     "}"]
             enc = [f"for _, k := range {keys}({x}) {{",
@@ -390,7 +391,8 @@ class MessageGen:
             v = "x." + self.names.field_name(f)
             w, s, e = self.value_code(f.proto, v)
             cond = f"if x, ok := m.{oname}.(*{wrapper}); ok {{"
-            return ([cond, f"\tsize += {tag} + {s}", "}"],
+            scond = cond if not s.isdigit() else cond.replace("x, ok", "_, ok")
+            return ([scond, f"\tsize += {tag} + {s}", "}"],
                     [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"])
         if f.type == FDP.TYPE_MESSAGE:
             cond = f"if {x} != nil {{"
@@ -524,3 +526,70 @@ def service(gen: MessageGen, svc: Service) -> GoService:
     full_name = (svc.file.package + "." if svc.file.package else "") + svc.name
     return GoService(svc.name, svc.kind, svc.version, svc.module, snake(svc.name), full_name,
                      doc(svc.comments), methods)
+
+
+def gofmt_align(src: str) -> str:
+    """Align struct fields, const specs and their trailing comments the way gofmt does (its
+    tabwriter: a column runs over consecutive lines that have that cell; comment-only and blank
+    lines break it), so the generated Go is gofmt-clean without running gofmt."""
+    lines = src.split("\n")
+    out: List[str] = []
+    block: List[List[str]] = []
+    in_block = False
+
+    def flush() -> None:
+        out.extend(_tabwrite(block))
+        block.clear()
+
+    for line in lines:
+        stripped = line.strip()
+        if in_block and (stripped in ("}", ")") and not line.startswith("\t\t")):
+            flush()
+            in_block = False
+        if in_block:
+            if line.startswith("\t") and not line.startswith("\t\t") and stripped and not stripped.startswith("//"):
+                code, sep, comment = stripped.partition(" // ")
+                parts = code.split(" ", 2)
+                if len(parts) == 3 and parts[2].startswith("= "):
+                    cells = parts
+                else:
+                    cells = code.split(" ", 1)
+                block.append(cells + (["// " + comment] if sep else []))
+            else:
+                flush()
+                block.append([line])  # a one-cell line (blank, comment) ends every column
+            continue
+        out.append(line)
+        if (stripped.startswith("type ") and stripped.endswith(" struct {")) or stripped == "const (":
+            in_block = True
+    flush()
+    return "\n".join(out)
+
+
+def _tabwrite(rows: List[List[str]]) -> List[str]:
+    widths: Dict[Tuple[int, int], int] = {}
+
+    def fmt(col: int, start: int, end: int) -> None:
+        i = start
+        while i < end:
+            if len(rows[i]) - 1 > col:
+                j = i
+                while j < end and len(rows[j]) - 1 > col:
+                    j += 1
+                w = max(len(rows[k][col]) for k in range(i, j))
+                for k in range(i, j):
+                    widths[(k, col)] = w
+                fmt(col + 1, i, j)
+                i = j
+            else:
+                i += 1
+
+    fmt(0, 0, len(rows))
+    out = []
+    for k, cells in enumerate(rows):
+        if len(cells) == 1 and (not cells[0] or cells[0].startswith("\t") or cells[0] == ""):
+            out.append(cells[0])
+            continue
+        text = "".join(c.ljust(widths[(k, i)]) + " " for i, c in enumerate(cells[:-1])) + cells[-1]
+        out.append("\t" + text)
+    return out

@@ -82,6 +82,9 @@ func EncodeZigZag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
 // DecodeZigZag is the inverse of EncodeZigZag.
 func DecodeZigZag(v uint64) int64 { return int64(v>>1) ^ int64(v)<<63>>63 }
 
+// DecodeZigZag32 decodes a sint32 varint (only its low 32 bits count).
+func DecodeZigZag32(v uint64) int32 { return int32(DecodeZigZag(uint64(uint32(v)))) }
+
 // SortedKeys returns the keys of m in ascending order (deterministic maps).
 func SortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 	keys := make([]K, 0, len(m))

@@ -1,0 +1,3 @@
+module wasmplug.example/greeting
+
+go 1.24

@@ -1,0 +1,3 @@
+module wasmplug.gen/multi/app
+
+go 1.24

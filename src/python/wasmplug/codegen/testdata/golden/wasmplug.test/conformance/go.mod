@@ -1,0 +1,3 @@
+module wasmplug.test/conformance
+
+go 1.24

@@ -1,0 +1,3 @@
+module wasmplug.test/hostfns
+
+go 1.24

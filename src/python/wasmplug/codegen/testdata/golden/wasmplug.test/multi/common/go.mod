@@ -1,0 +1,3 @@
+module wasmplug.test/multi/common
+
+go 1.24

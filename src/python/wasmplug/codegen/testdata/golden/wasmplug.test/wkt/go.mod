@@ -1,0 +1,3 @@
+module wasmplug.test/wkt
+
+go 1.24
