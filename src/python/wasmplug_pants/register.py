@@ -1,9 +1,28 @@
-"""wasmplug's Pants backend: plugin_proto_library and wasm_plugin."""
+"""wasmplug's Pants backend: `plugin_proto_library`, `wasm_plugin`, `wasm_go_library`."""
+
+from wasmplug_pants import (
+    codegen,
+    dependency_inference,
+    generator,
+    go_toolchain,
+    subsystems,
+    target_types as target_types_module,
+    wasm_build,
+)
+from wasmplug_pants.target_types import PluginProtoLibrary, WasmGoLibrary, WasmPlugin
 
 
 def rules():
-    return []
+    return [
+        *target_types_module.rules(),
+        *subsystems.rules(),
+        *generator.rules(),
+        *codegen.rules(),
+        *dependency_inference.rules(),
+        *go_toolchain.rules(),
+        *wasm_build.rules(),
+    ]
 
 
 def target_types():
-    return []
+    return [PluginProtoLibrary, WasmPlugin, WasmGoLibrary]

