@@ -134,11 +134,16 @@ def _wasip1_env(**overrides: str) -> dict[str, str]:
     return go_env(GOOS="wasip1", GOARCH="wasm", **overrides)
 
 
-def build_go_plugin_example(name: str, out: Path, *, example: str = "helloworld") -> Path:
-    """Build go-plugin's ``examples/<example>/<name>`` guest (e.g. ``plugin-morning``) to ``out``."""
-    pkg = f"{GO_PLUGIN_MODULE}/examples/{example}/{name}"
+def build_go_plugin_package(path: str, out: Path) -> Path:
+    """Build the guest ``main`` package at ``path`` inside go-plugin's module (e.g. ``tests/fields/plugin``)."""
+    pkg = f"{GO_PLUGIN_MODULE}/{path}"
     run_go(["build", "-buildmode=c-shared", "-o", str(out), pkg], cwd=INTEROP_DIR, env=_wasip1_env())
     return out
+
+
+def build_go_plugin_example(name: str, out: Path, *, example: str = "helloworld") -> Path:
+    """Build go-plugin's ``examples/<example>/<name>`` guest (e.g. ``plugin-morning``) to ``out``."""
+    return build_go_plugin_package(f"examples/{example}/{name}", out)
 
 
 def build_gohost(out: Path) -> Path:

@@ -134,6 +134,54 @@ def test_a_repeated_calls(python_sdk: Path, go_plugin_wasm: dict[str, Path]) -> 
     assert json.loads(proc.stdout)["reply"] == GO_PLUGIN_REPLIES["plugin-morning"]
 
 
+@pytest.fixture(scope="session")
+def go_plugin_tests_dir() -> Path:
+    return builders.go_plugin_dir() / "tests"
+
+
+def run_scenario(gen: Path, scenario: str, wasm: Path) -> None:
+    env = builders.python_path_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(gen), env["PYTHONPATH"]])
+    proc = subprocess.run(
+        [sys.executable, str(INTEROP / "pyscenarios.py"), scenario, str(wasm)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip().endswith(f"ok {scenario}")
+
+
+def test_a_go_plugin_fields_plugin(out_dir: Path, go_plugin_tests_dir: Path) -> None:
+    """go-plugin's tests/fields plugin (vtprotobuf codec, every scalar kind, map, nested, enum, Empty input,
+    error replies incl. the empty message) through our Python SDK generated from its fields.proto."""
+    gen = out_dir / "gen-python-fields"
+    builders.generate(go_plugin_tests_dir / "fields" / "proto", "fields.proto", gen, lang="python")
+    wasm = builders.build_go_plugin_package("tests/fields/plugin", out_dir / "fields.wasm")
+    run_scenario(gen, "fields", wasm)
+
+
+@pytest.fixture(scope="session")
+def host_functions_sdk(out_dir: Path, go_plugin_tests_dir: Path) -> Path:
+    gen = out_dir / "gen-python-host"
+    builders.generate(go_plugin_tests_dir / "host-functions" / "proto", "host.proto", gen, lang="python")
+    return gen
+
+
+@pytest.mark.parametrize(
+    "plugin, scenario",
+    [
+        ("plugin", "host-functions"),
+        ("plugin-empty", "host-functions-empty"),
+        ("plugin", "host-function-raises"),
+    ],
+)
+def test_a_go_plugin_host_functions(out_dir: Path, host_functions_sdk: Path, plugin: str, scenario: str) -> None:
+    """go-plugin's tests/host-functions guests import `env.parse_json`; our Python host serves it."""
+    wasm = out_dir / f"host-functions-{plugin}.wasm"
+    if not wasm.exists():
+        builders.build_go_plugin_package(f"tests/host-functions/{plugin}", wasm)
+    run_scenario(host_functions_sdk, scenario, wasm)
+
+
 # --- (b) OUR Go guest SDK, go-plugin's generated Go host --------------------------------------------------
 
 
@@ -166,6 +214,7 @@ def test_our_guest_abi(our_plugin_wasm: Path) -> None:
         "greeter_greet": "func(i32, i32) -> (i64)",
     }.items():
         assert exports.get(name) == sig, (name, exports)
+    assert exports.get("wasmplug_abi") == "func() -> (i32)"  # built with our guest runtime, not go-plugin's
     assert all(imp.startswith("wasi_snapshot_preview1.") for imp in abi["imports"]), abi["imports"]
 
 
