@@ -267,8 +267,12 @@ class MessageGen:
             self.imp.use("math")
         return s
 
-    def is_message(self, fd: FDP) -> bool:
-        return fd.type == FDP.TYPE_MESSAGE
+    def packed(self, f: Field) -> bool:
+        """Written packed: repeated numeric fields, unless ``[packed = false]``."""
+        opts = f.proto.options
+        if f.type == FDP.TYPE_MESSAGE or not self.scalar(f.proto).packable:
+            return False
+        return opts.packed if opts.HasField("packed") else True
 
     def map_entry(self, f: Field) -> Optional[Message]:
         if f.type == FDP.TYPE_MESSAGE and f.repeated:
@@ -353,7 +357,8 @@ class MessageGen:
             kf, vf = entry.proto.field[0], entry.proto.field[1]
             kw, ks, ke = self.value_code(kf, "k")
             vw, vs, ve = self.value_code(vf, "v")
-            keys = "wire.SortedBoolKeys" if kf.type == FDP.TYPE_BOOL else "wire.SortedKeys"
+            keys = {FDP.TYPE_BOOL: "wire.SortedBoolKeys", FDP.TYPE_STRING: "wire.SortedStringKeys"}.get(
+                kf.type, "wire.SortedKeys")
             kv = ("k" if not ks.isdigit() else "_") + ", " + ("v" if not vs.isdigit() else "_")
             size = [(f"for {kv} := range {x} {{" if kv != "_, _" else f"for range {x} {{"),
                     f"\tsize += {tag} + wire.SizeBytes(1+{ks}+1+{vs})",
@@ -370,7 +375,7 @@ class MessageGen:
             return size, enc
         w, s, e = self.value_code(f.proto, "v")
         if f.repeated:
-            if f.type != FDP.TYPE_MESSAGE and self.scalar(f.proto).packable:
+            if self.packed(f):
                 fixed = s.isdigit()
                 if fixed:
                     psize = [f"\tp := {s} * len({x})"]

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math/bits"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -85,20 +86,47 @@ func DecodeZigZag(v uint64) int64 { return int64(v>>1) ^ int64(v)<<63>>63 }
 // DecodeZigZag32 decodes a sint32 varint (only its low 32 bits count).
 func DecodeZigZag32(v uint64) int32 { return int32(DecodeZigZag(uint64(uint32(v)))) }
 
-// SortedKeys returns the keys of m in ascending order (deterministic maps).
-func SortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+// Map entries are written in the order Python's protobuf (upb) writes them with
+// SerializeToString(deterministic=True), so that both sides produce identical bytes:
+// integer keys by descending value as a uint64 (so negative keys come first), bool keys true
+// first, string keys in bytewise ascending order except that a key comes after the keys it is a
+// proper prefix of ("ab" < "a" < "b" < "").
+
+// Integer is the constraint of integer map keys.
+type Integer interface {
+	~int32 | ~int64 | ~uint32 | ~uint64
+}
+
+// SortedKeys returns the integer keys of m in encoding order.
+func SortedKeys[K Integer, V any](m map[K]V) []K {
 	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, func(a, b K) int { return cmp.Compare(uint64(b), uint64(a)) })
 	return keys
 }
 
-// SortedBoolKeys returns the keys of m, false first.
+// SortedStringKeys returns the string keys of m in encoding order.
+func SortedStringKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		n := min(len(a), len(b))
+		if c := strings.Compare(a[:n], b[:n]); c != 0 {
+			return c
+		}
+		return len(b) - len(a)
+	})
+	return keys
+}
+
+// SortedBoolKeys returns the keys of m in encoding order (true first).
 func SortedBoolKeys[V any](m map[bool]V) []bool {
 	keys := make([]bool, 0, 2)
-	for _, k := range []bool{false, true} {
+	for _, k := range []bool{true, false} {
 		if _, ok := m[k]; ok {
 			keys = append(keys, k)
 		}

@@ -88,7 +88,7 @@ func (m *Struct) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
-	for _, k := range wire.SortedKeys(m.Fields) {
+	for _, k := range wire.SortedStringKeys(m.Fields) {
 		v := m.Fields[k]
 		e.Tag(1, wire.BytesType)
 		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeMessage(v)))

@@ -347,12 +347,8 @@ func (m *AllTypes) Size() (size int) {
 	for _, v := range m.RNested {
 		size += 2 + wire.SizeMessage(v)
 	}
-	if len(m.RUnpacked) > 0 {
-		p := 0
-		for _, v := range m.RUnpacked {
-			p += wire.SizeVarint(uint64(v))
-		}
-		size += 2 + wire.SizeBytes(p)
+	for _, v := range m.RUnpacked {
+		size += 2 + wire.SizeVarint(uint64(v))
 	}
 	if m.ODouble != nil {
 		size += 2 + 8
@@ -718,16 +714,9 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		e.Tag(37, wire.BytesType)
 		e.Message(v)
 	}
-	if len(m.RUnpacked) > 0 {
-		p := 0
-		for _, v := range m.RUnpacked {
-			p += wire.SizeVarint(uint64(v))
-		}
-		e.Tag(38, wire.BytesType)
-		e.Varint(uint64(p))
-		for _, v := range m.RUnpacked {
-			e.Varint(uint64(v))
-		}
+	for _, v := range m.RUnpacked {
+		e.Tag(38, wire.VarintType)
+		e.Varint(uint64(v))
 	}
 	if m.ODouble != nil {
 		e.Tag(41, wire.Fixed64Type)
@@ -896,7 +885,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		e.Tag(2, wire.VarintType)
 		e.Bool(v)
 	}
-	for _, k := range wire.SortedKeys(m.MString) {
+	for _, k := range wire.SortedStringKeys(m.MString) {
 		v := m.MString[k]
 		e.Tag(72, wire.BytesType)
 		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(len(v))))
@@ -905,7 +894,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		e.Tag(2, wire.BytesType)
 		e.Str(v)
 	}
-	for _, k := range wire.SortedKeys(m.MEnum) {
+	for _, k := range wire.SortedStringKeys(m.MEnum) {
 		v := m.MEnum[k]
 		e.Tag(73, wire.BytesType)
 		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeVarint(uint64(v))))
@@ -914,7 +903,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		e.Tag(2, wire.VarintType)
 		e.Varint(uint64(v))
 	}
-	for _, k := range wire.SortedKeys(m.MNested) {
+	for _, k := range wire.SortedStringKeys(m.MNested) {
 		v := m.MNested[k]
 		e.Tag(74, wire.BytesType)
 		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeMessage(v)))

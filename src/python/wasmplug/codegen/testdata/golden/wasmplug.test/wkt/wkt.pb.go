@@ -208,7 +208,7 @@ func (m *Everything) MarshalTo(e *wire.Encoder) {
 		e.Tag(19, wire.BytesType)
 		e.Message(v)
 	}
-	for _, k := range wire.SortedKeys(m.Values) {
+	for _, k := range wire.SortedStringKeys(m.Values) {
 		v := m.Values[k]
 		e.Tag(20, wire.BytesType)
 		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeMessage(v)))

@@ -80,7 +80,7 @@ func (m *QuoteRequest) MarshalTo(e *wire.Encoder) {
 		e.Tag(3, wire.BytesType)
 		e.Message(v)
 	}
-	for _, k := range wire.SortedKeys(m.ByRegion) {
+	for _, k := range wire.SortedStringKeys(m.ByRegion) {
 		v := m.ByRegion[k]
 		e.Tag(4, wire.BytesType)
 		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeMessage(v)))

@@ -1,0 +1,226 @@
+// Unit tests of the generated stdlib-only codec (conformance.proto, see the golden files) and the
+// wire package. Byte-exactness against Python's protobuf is checked by TestPythonCorpus.
+package gocodec
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"math"
+	"reflect"
+	"testing"
+
+	"wasmplug.dev/guest/wire"
+	c "wasmplug.test/conformance"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func mustMarshal(t *testing.T, m interface{ Marshal() ([]byte, error) }) []byte {
+	t.Helper()
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestEncodings(t *testing.T) {
+	cases := []struct {
+		name string
+		msg  *c.AllTypes
+		hex  string
+	}{
+		{"empty", &c.AllTypes{}, ""},
+		{"int32 -1 is 10 bytes", &c.AllTypes{FInt32: -1}, "28ffffffffffffffffff01"},
+		{"sint32 -1 zigzag", &c.AllTypes{FSint32: -1}, "7001"},
+		{"sint64 min", &c.AllTypes{FSint64: math.MinInt64}, "78ffffffffffffffffff01"},
+		{"string", &c.AllTypes{FString: "hi"}, "4a026869"},
+		{"float -0 is present", &c.AllTypes{FFloat: float32(math.Copysign(0, -1))}, "1500000080"},
+		{"double", &c.AllTypes{FDouble: 1.5}, "09000000000000f83f"},
+		{"fixed32", &c.AllTypes{FFixed32: 1}, "3d01000000"},
+		{"enum negative", &c.AllTypes{FEnum: c.Color_BLUE}, "8001fdffffffffffffffff01"},
+		{"packed varints", &c.AllTypes{RInt32: []int32{1, 2, 300}}, "ca01040102ac02"},
+		{"packed fixed", &c.AllTypes{RFixed32: []uint32{1, 2}}, "da01080100000002000000"},
+		{"unpacked", &c.AllTypes{RUnpacked: []int32{1, 2}}, "b00201b00202"},
+		{"repeated strings", &c.AllTypes{RString: []string{"a", ""}}, "ea010161ea0100"},
+		{"optional zero is present", &c.AllTypes{OInt32: ptr(int32(0))}, "e80200"},
+		{"optional empty bytes", &c.AllTypes{OBytes: []byte{}}, "920300"},
+		{"oneof zero is present", &c.AllTypes{Choice: &c.AllTypes_CInt32{CInt32: 0}}, "900500"},
+		{"oneof nil message is empty", &c.AllTypes{Choice: &c.AllTypes_CNested{}}, "a20500"},
+		{"map entries in upb order, defaults written", &c.AllTypes{MInt32: map[int32]string{2: "b", -1: "", 0: "z"}},
+			"ea030d08ffffffffffffffffff011200" + "ea030508021201" + "62" + "ea030508001201" + "7a"},
+		{"map bool keys", &c.AllTypes{MBool: map[bool]bool{true: false, false: true}}, "ba0404080110" + "00" + "ba04040800" + "1001"},
+		{"map message value nil", &c.AllTypes{MNested: map[string]*c.AllTypes_Nested{"k": nil}}, "d20405" + "0a016b1200"},
+		{"nested", &c.AllTypes{FNested: &c.AllTypes_Nested{A: 1, Inner: &c.AllTypes_Nested{B: "x"}}}, "8a01070801" + "1a03120178"},
+		{"max field number", &c.AllTypes{Last: "z"}, "faffffff0f017a"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := hex.EncodeToString(mustMarshal(t, tc.msg))
+			if got != tc.hex {
+				t.Fatalf("Marshal = %s, want %s", got, tc.hex)
+			}
+			if n := tc.msg.Size(); n != len(tc.hex)/2 {
+				t.Fatalf("Size = %d, want %d", n, len(tc.hex)/2)
+			}
+		})
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	in := &c.AllTypes{
+		FDouble: -2.5, FFloat: 3, FInt64: -5, FUint64: math.MaxUint64, FInt32: math.MinInt32,
+		FFixed64: 7, FFixed32: 8, FBool: true, FString: "héllo", FBytes: []byte{0, 1},
+		FUint32: math.MaxUint32, FSfixed32: -9, FSfixed64: -10, FSint32: math.MinInt32,
+		FSint64: math.MaxInt64, FEnum: 99, FNestedEnum: c.AllTypes_NESTED_ONE,
+		RDouble: []float64{1, math.Inf(-1)}, RSint64: []int64{-1, 1}, REnum: []c.Color{c.Color_RED, -7},
+		RNested: []*c.AllTypes_Nested{{A: 1}, {}}, RBytes: [][]byte{{}, {1}},
+		OString: ptr(""), OEnum: ptr(c.Color_GREEN), ONested: &c.AllTypes_Nested{},
+		MSint64: map[int64]int32{-3: -4}, MEnum: map[string]c.Color{"x": 12345},
+		MNested: map[string]*c.AllTypes_Nested{"n": {E: []c.AllTypes_NestedEnum{1, 0, 5}}},
+		Choice:  &c.AllTypes_CNested{CNested: &c.AllTypes_Nested{B: "in oneof"}},
+		Other:   &c.AllTypes_DRecursive{DRecursive: &c.AllTypes{FInt32: 1}},
+		Child:   &c.AllTypes{Children: []*c.AllTypes{{Last: "deep"}}},
+	}
+	b := mustMarshal(t, in)
+	var out c.AllTypes
+	if err := out.Unmarshal(b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(in, &out) {
+		t.Fatalf("round trip differs:\n in %+v\nout %+v", in, &out)
+	}
+	if b2 := mustMarshal(t, &out); !bytes.Equal(b, b2) {
+		t.Fatalf("re-encoding differs")
+	}
+}
+
+func TestUnknownFieldsSurvive(t *testing.T) {
+	// field 1000 varint, field 1001 fixed64, field 1002 bytes, field 1003 group, field 1004 fixed32
+	unknown, _ := hex.DecodeString("c03e05" + "c93e0102030405060708" + "d23e026869" + "db3e0801dc3e" + "e53e01020304")
+	known := mustMarshal(t, &c.AllTypes{FInt32: 1})
+	var m c.AllTypes
+	if err := m.Unmarshal(append(append([]byte{}, unknown...), known...)); err != nil {
+		t.Fatal(err)
+	}
+	if m.FInt32 != 1 {
+		t.Fatalf("FInt32 = %d", m.FInt32)
+	}
+	// Known fields first, then unknown fields in the order they came (like upb).
+	if got, want := mustMarshal(t, &m), append(append([]byte{}, known...), unknown...); !bytes.Equal(got, want) {
+		t.Fatalf("got %x want %x", got, want)
+	}
+}
+
+func TestWrongWireTypeIsUnknown(t *testing.T) {
+	b, _ := hex.DecodeString("2d01000000") // field 5 (int32) as fixed32
+	var m c.AllTypes
+	if err := m.Unmarshal(b); err != nil {
+		t.Fatal(err)
+	}
+	if m.FInt32 != 0 || !bytes.Equal(mustMarshal(t, &m), b) {
+		t.Fatalf("wrong wire type should be kept as an unknown field")
+	}
+}
+
+func TestPackedAndUnpackedBothRead(t *testing.T) {
+	b, _ := hex.DecodeString("c80101c80102" + "ca01020304") // r_int32 unpacked 1, 2 then packed 3, 4
+	var m c.AllTypes
+	if err := m.Unmarshal(b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m.RInt32, []int32{1, 2, 3, 4}) {
+		t.Fatalf("RInt32 = %v", m.RInt32)
+	}
+	// r_unpacked (written unpacked) also accepts packed input.
+	b, _ = hex.DecodeString("b202020506")
+	if err := m.Unmarshal(b); err != nil || !reflect.DeepEqual(m.RUnpacked, []int32{5, 6}) {
+		t.Fatalf("RUnpacked = %v, %v", m.RUnpacked, err)
+	}
+}
+
+func TestMergeSemantics(t *testing.T) {
+	a := mustMarshal(t, &c.AllTypes{FNested: &c.AllTypes_Nested{A: 1}, RInt32: []int32{1}, FString: "a"})
+	b := mustMarshal(t, &c.AllTypes{FNested: &c.AllTypes_Nested{B: "x"}, RInt32: []int32{2}, FString: "b"})
+	var m c.AllTypes
+	if err := m.Unmarshal(append(a, b...)); err != nil {
+		t.Fatal(err)
+	}
+	if m.FNested.A != 1 || m.FNested.B != "x" || !reflect.DeepEqual(m.RInt32, []int32{1, 2}) || m.FString != "b" {
+		t.Fatalf("merge: %+v", &m)
+	}
+}
+
+func TestMalformedInputIsAnError(t *testing.T) {
+	cases := map[string]struct {
+		hex string
+		err error
+	}{
+		"truncated varint":   {"28ff", wire.ErrTruncated},
+		"truncated bytes":    {"4a0561", wire.ErrTruncated},
+		"field number zero":  {"0001", wire.ErrInvalidTag},
+		"wire type 6":        {"2e", wire.ErrInvalidTag},
+		"invalid utf-8":      {"4a01ff", wire.ErrInvalidUTF8},
+		"varint overflow":    {"28ffffffffffffffffff7f", wire.ErrOverflow},
+		"lone end group":     {"0c", wire.ErrGroup},
+		"mismatched group":   {"0b14", wire.ErrGroup},
+		"unterminated group": {"0b", wire.ErrTruncated},
+		"bad nested":         {"8a01024a01", wire.ErrTruncated},
+		"truncated fixed64":  {"0901", wire.ErrTruncated},
+		"packed fixed32 odd": {"da010301000000", wire.ErrTruncated},
+	}
+	for name, tc := range cases {
+		b, _ := hex.DecodeString(tc.hex)
+		var m c.AllTypes
+		if err := m.Unmarshal(b); !errors.Is(err, tc.err) {
+			t.Errorf("%s: err = %v, want %v", name, err, tc.err)
+		}
+	}
+}
+
+func TestDepthLimit(t *testing.T) {
+	// AllTypes{Child: {Child: ...}} nested deeper than wire.MaxDepth, built as bytes.
+	var enc []byte
+	for i := 0; i < wire.MaxDepth+1; i++ {
+		e := wire.NewEncoder(make([]byte, 0, len(enc)+8))
+		e.Tag(90, wire.BytesType)
+		e.Bytes(enc)
+		enc, _ = e.Finish()
+	}
+	var out c.AllTypes
+	if err := out.Unmarshal(enc); !errors.Is(err, wire.ErrDepth) {
+		t.Fatalf("err = %v, want ErrDepth", err)
+	}
+	if err := out.Unmarshal(enc[len(enc)-40:]); errors.Is(err, wire.ErrDepth) {
+		t.Fatalf("shallow input must not hit the depth limit")
+	}
+}
+
+func TestInvalidUTF8IsAnEncodeError(t *testing.T) {
+	if _, err := (&c.AllTypes{MString: map[string]string{"k": "\xff"}}).Marshal(); !errors.Is(err, wire.ErrInvalidUTF8) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNamesAndGetters(t *testing.T) {
+	n := &c.Names{Size_: 1, Marshal_: "m", ProtoName_: "p", XLeading: 2, SnakeCaseName: 3, CamelCaseName: 4,
+		Kind: &c.Names_NamesKind{NamesKind: 5}}
+	var out c.Names
+	if err := out.Unmarshal(mustMarshal(t, n)); err != nil || !reflect.DeepEqual(n, &out) {
+		t.Fatalf("%v %+v", err, &out)
+	}
+	var nilMsg *c.AllTypes
+	if nilMsg.GetFString() != "" || nilMsg.GetOInt32() != 0 || nilMsg.GetCNested() != nil || nilMsg.GetChild().GetFInt32() != 0 {
+		t.Fatal("getters must be nil-safe")
+	}
+	if (&c.AllTypes{OInt32: ptr(int32(7))}).GetOInt32() != 7 || (&c.AllTypes{Choice: &c.AllTypes_CString{CString: "s"}}).GetCString() != "s" {
+		t.Fatal("getters")
+	}
+	if c.Color(-3).String() != "BLUE" || c.Color(42).String() != "42" || c.Aliased_ALIASED_UNO.String() != "ALIASED_ONE" {
+		t.Fatal("enum String")
+	}
+	if (&c.AllTypes_Nested{}).ProtoName() != "conformance.AllTypes.Nested" {
+		t.Fatal("ProtoName")
+	}
+}

@@ -1,0 +1,3 @@
+module wasmplug.dev/tests/gocodec
+
+go 1.24
