@@ -37,14 +37,18 @@ def entry_path(cache_dir: Path, wasm_digest: bytes, engine_key: str) -> Path:
 def compile_module(engine: wasmtime.Engine, engine_key: str, wasm: bytes, cache_dir: Path | None) -> wasmtime.Module:
     """Compile `wasm`, or load it from `cache_dir` (None: no cache). Raises wasmtime errors on bad wasm."""
     if cache_dir is None:
-        return wasmtime.Module(engine, wasm)
+        return _compile(engine, wasm)
     digest = hashlib.sha256(wasm).digest()
     path = entry_path(cache_dir, digest, engine_key)
     module = _load(engine, path, digest)
     if module is None:
-        module = wasmtime.Module(engine, wasm)
+        module = _compile(engine, wasm)
         _store(cache_dir, path, digest, module)
     return module
+
+
+def _compile(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
+    return wasmtime.Module(engine, wasm)
 
 
 def _private_dir(cache_dir: Path) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import wasmtime
 
@@ -37,18 +37,20 @@ class _Message(Protocol):
 
 
 Req = TypeVar("Req")
+Req_co = TypeVar("Req_co", covariant=True)
 
 
-class _Parser(Protocol[Req]):  # a protobuf message class: only FromString is needed
-    def FromString(self, s: bytes) -> Req: ...
+class _Parser(Protocol[Req_co]):  # a protobuf message class: only FromString is needed
+    def FromString(self, s: bytes) -> Req_co: ...
 
 
-def host_function(fn: Callable[[Req], _Message], request_type: _Parser[Req] | type[Req]) -> HostFunc:
+def host_function(fn: Callable[[Req], _Message], request_type: _Parser[Req]) -> HostFunc:
     """Adapt a typed `fn(request) -> reply` (protobuf messages) to a raw host function."""
-    parse = request_type.FromString  # type: ignore[union-attr]
+    parse = request_type.FromString
 
     def call(data: memoryview) -> bytes:
-        return fn(parse(data)).SerializeToString()
+        # upb parses any buffer: the request is read in place from the plugin's memory.
+        return fn(parse(cast(bytes, data))).SerializeToString()
 
     call.__name__ = getattr(fn, "__name__", "host_function")
     call.__qualname__ = getattr(fn, "__qualname__", call.__name__)
@@ -60,7 +62,6 @@ INSTANCES: dict[int, "Instance"] = {}
 
 _I64x4 = ctypes.c_int64 * 4
 _ERR_BIT = 1 << 31
-_FUNC_TYPE = wasmtime.FuncType([wasmtime.ValType.i32(), wasmtime.ValType.i32()], [wasmtime.ValType.i64()])
 
 
 def _trap(message: str) -> int:
@@ -117,10 +118,12 @@ def make_callback(module: str, name: str, fn: HostFunc) -> Any:
 
 def define_modules(linker: wasmtime.Linker, modules: "tuple[HostModule, ...] | list[HostModule]") -> list[Any]:
     """Define every host function in `linker`; returns the callbacks, which must outlive the linker."""
-    keep = []
+    keep: list[Any] = []
+    # A FuncType gets bound to the first engine that uses it: make one per linker.
+    ty = wasmtime.FuncType([wasmtime.ValType.i32(), wasmtime.ValType.i32()], [wasmtime.ValType.i64()])
     for mod in modules:
         for name, fn in mod.functions.items():
             cb = make_callback(mod.name, name, fn)
-            _native.define_host_func(linker, mod.name, name, _FUNC_TYPE, cb)
+            _native.define_host_func(linker, mod.name, name, ty, cb)
             keep.append(cb)
     return keep

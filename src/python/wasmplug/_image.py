@@ -41,7 +41,7 @@ class Image:
         except wasmtime.WasmtimeError as exc:
             raise LoadError(f"invalid wasm module: {exc}") from exc
         self._exports: dict[str, Any] = {e.name: e.type for e in self.module.exports}
-        self._checked: set[str] = set()
+        self._checked: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
         self._lock = threading.Lock()
         if not isinstance(self._exports.get("memory"), wasmtime.MemoryType):
             raise ExportError("memory", "the plugin must export its linear memory as 'memory'")
@@ -67,7 +67,8 @@ class Image:
         self.linker = linker
 
     def check_export(self, name: str, params: tuple[str, ...], results: tuple[str, ...]) -> None:
-        if name in self._checked:
+        key = (name, params, results)
+        if key in self._checked:
             return
         ty = self._exports.get(name)
         if ty is None:
@@ -78,4 +79,4 @@ class Image:
         if got != (params, results):
             raise ExportError(name, f"has type {_fmt(*got)}, expected {_fmt(params, results)}")
         with self._lock:
-            self._checked.add(name)
+            self._checked.add(key)

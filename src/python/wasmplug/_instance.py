@@ -6,11 +6,14 @@ classified only on the slow path. An instance that trapped is marked `broken` an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import ctypes
+import time
+from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
 from . import _host, _native
+from ._engine import EpochTicker
 from ._memory import LinearMemory
 from ._wasi import StderrTail, make_wasi, panic_text
 from .errors import (
@@ -39,6 +42,7 @@ class Instance:
     __slots__ = (
         "image", "store", "ctx", "memory", "stderr", "has_abi", "broken", "host_error",
         "_malloc", "_free", "_methods", "_armed", "timeout", "_fuel_engine", "_closed", "_exports", "_limit",
+        "_outputs",
     )
 
     def __init__(self, image: "Image") -> None:
@@ -56,11 +60,12 @@ class Instance:
         store = wasmtime.Store(image.engine.engine)
         self.store = store
         self.stderr = StderrTail(config.stderr)
-        store.set_wasi(make_wasi(config, self.stderr))
+        wasi, self._outputs = make_wasi(config, self.stderr)
+        store.set_wasi(wasi)
         if config.memory_limit is not None:
             store.set_limits(memory_size=config.memory_limit)
         ctx = _native.context_address(store)
-        self.ctx = _native.ctypes.c_void_p(ctx)
+        self.ctx = ctypes.c_void_p(ctx)
         _set_deadline(self.ctx, _native.MAX_TICKS)
         if self._fuel_engine:
             store.set_fuel(_MAX_FUEL)  # _initialize runs unmetered; calls get their own budget
@@ -80,12 +85,17 @@ class Instance:
             self._free = _native.RawFunc(store, _func(exports, "free"), 1)
             if image.has_initialize:
                 init = _native.RawFunc(store, _func(exports, "_initialize"), 0)
+                if config.timeout is not None:  # a plugin that hangs in init must not hang the host
+                    image.engine.ticker.need(time.monotonic() + config.timeout)
+                    _set_deadline(self.ctx, EpochTicker.ticks(config.timeout))
+                    self.timeout = config.timeout
                 try:
                     self._call(init, "_initialize")
                 except WasmplugError as exc:
                     if isinstance(exc, MemoryLimitError):
                         raise
                     raise LoadError(f"plugin _initialize failed: {exc}") from exc
+                _set_deadline(self.ctx, _native.MAX_TICKS)
             self.memory.covering(0, 0, "memory")
         except BaseException:
             self.close()
@@ -105,6 +115,8 @@ class Instance:
             self._armed = False
         if self._fuel_engine:
             self._refuel(fuel)
+        elif fuel is not None:
+            raise ValueError("per-call fuel needs a plugin loaded with PluginConfig(fuel=...)")
         n = len(data)
         if n:
             m = self._malloc
@@ -255,7 +267,7 @@ class Instance:
         self._methods.clear()
 
 
-def _func(exports: wasmtime.InstanceExports, name: str) -> wasmtime.Func:
+def _func(exports: Any, name: str) -> wasmtime.Func:
     try:
         item = exports[name]
     except KeyError:

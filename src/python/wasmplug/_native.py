@@ -14,12 +14,12 @@ import wasmtime
 from wasmtime import _ffi as ffi
 
 # A private handle: setting restype/argtypes here does not disturb wasmtime-py's own bindings.
+# Functions on the hot path keep argtypes unset (None): arguments are pre-built ctypes objects.
 # CDLL releases the GIL for the duration of the call, so guests run in parallel across threads.
 _LIB = ctypes.CDLL(str(ffi.filename))
 
 call_unchecked = _LIB.wasmtime_func_call_unchecked
 call_unchecked.restype = ctypes.c_void_p
-call_unchecked.argtypes = None
 
 set_epoch_deadline = _LIB.wasmtime_context_set_epoch_deadline
 set_epoch_deadline.restype = None
@@ -43,13 +43,30 @@ trap_new.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 
 _define_unchecked = _LIB.wasmtime_linker_define_func_unchecked
 _define_unchecked.restype = ctypes.c_void_p
-_define_unchecked.argtypes = None
 
 # Raw host callback: (env, caller, args_and_results, nargs) -> wasm_trap_t* (0 = no trap).
 # Plain c_void_p arguments arrive as ints: no ctypes objects are built per call.
 HOST_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 _FINALIZER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _noop_finalizer = _FINALIZER(lambda _p: None)
+
+# WASI output callback: (data, buf, len) -> bytes written or -errno.
+OUTPUT_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+_set_stdout_custom = _LIB.wasi_config_set_stdout_custom
+_set_stdout_custom.restype = None
+_set_stderr_custom = _LIB.wasi_config_set_stderr_custom
+_set_stderr_custom.restype = None
+# The finalizer runs when wasmtime drops the stream, possibly on one of its own threads and possibly
+# while Python is shutting down; a Python finalizer there aborts the process. libc's free(NULL) is a
+# pure-C no-op.
+_C_NOOP_FINALIZER = ctypes.c_void_p(ctypes.cast(ctypes.CDLL(None).free, ctypes.c_void_p).value)
+
+
+def set_output(wasi: wasmtime.WasiConfig, stderr: bool, cb: Any) -> None:
+    """Route the guest's stdout/stderr to `cb` (an OUTPUT_CALLBACK the caller keeps alive)."""
+    fn = _set_stderr_custom if stderr else _set_stdout_custom
+    fn(ctypes.c_void_p(address(wasi.ptr())), cb, None, _C_NOOP_FINALIZER)
+
 
 # wasmtime_val_raw_t is 16 bytes: slot i of an args/results buffer is int64 index 2*i.
 MAX_TICKS = 1 << 62  # "no deadline": far beyond any epoch the ticker can reach

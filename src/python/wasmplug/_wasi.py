@@ -9,10 +9,12 @@ import codecs
 import io
 import os
 import re
-from typing import Callable
+import ctypes
+from typing import IO, Any, Callable, cast
 
 import wasmtime
 
+from . import _native
 from .config import PluginConfig, Stream
 
 _TAIL = 16 * 1024
@@ -21,15 +23,19 @@ _TAIL = 16 * 1024
 def _writer(stream: Stream) -> Callable[[bytes], None]:
     """A callback writing guest bytes to a text or binary stream."""
     if _is_binary(stream):
-        write_b = stream.write
-        return write_b  # type: ignore[return-value]
+        write_b = cast(IO[bytes], stream).write
+
+        def write_bytes(data: bytes) -> None:
+            write_b(data)
+
+        return write_bytes
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    write_s = stream.write
+    write_s = cast(IO[str], stream).write
 
     def write_text(data: bytes) -> None:
         text = decoder.decode(data)
         if text:
-            write_s(text)  # type: ignore[arg-type]
+            write_s(text)
 
     return write_text
 
@@ -73,15 +79,32 @@ def panic_text(stderr: str) -> str:
     return found[-1].strip() if found else ""
 
 
-def make_wasi(config: PluginConfig, stderr: StderrTail) -> wasmtime.WasiConfig:
+def _output_callback(write: Callable[[bytes], None]) -> Any:
+    def callback(_data: int, buf: int, size: int) -> int:
+        try:
+            write(ctypes.string_at(buf, size))
+        except Exception:
+            return -5  # EIO: the guest sees a failed write, the host keeps running
+        return size
+
+    return _native.OUTPUT_CALLBACK(callback)
+
+
+def make_wasi(config: PluginConfig, stderr: StderrTail) -> tuple[wasmtime.WasiConfig, list[Any]]:
+    """The WASI config for one store, and the callbacks that must live as long as the store."""
     wasi = wasmtime.WasiConfig()
+    keep = []
     if config.args:
         wasi.argv = list(config.args)
     if config.env:
         wasi.env = list(config.env.items())
     for pre in config.preopens:
         wasi.preopen_dir(os.fspath(pre.host_path), pre.guest_path, fs_mutable=not pre.read_only)
+    # Our own callbacks rather than WasiConfig.stdout_custom: its Python finalizer can run on a
+    # wasmtime thread during interpreter shutdown and abort the process.
     if config.stdout is not None:
-        wasi.stdout_custom = _writer(config.stdout)
-    wasi.stderr_custom = stderr
-    return wasi
+        keep.append(_output_callback(_writer(config.stdout)))
+        _native.set_output(wasi, False, keep[-1])
+    keep.append(_output_callback(stderr))
+    _native.set_output(wasi, True, keep[-1])
+    return wasi, keep

@@ -28,3 +28,19 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def guest() -> Callable[[str], Traversable]:
     return guest_wasm
+
+
+def _run_in_threads(worker: Callable[[int], None], n: int) -> None:
+    import threading
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+@pytest.fixture
+def in_threads() -> Callable[[Callable[[int], None], int], None]:
+    """in_threads(worker, n): run worker(0..n-1) on n threads at once and wait for all."""
+    return _run_in_threads

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, Protocol, TypeVar, Union
+from typing import Callable, Protocol, TypeVar, Union, cast
 
 from google.protobuf.message import DecodeError as _ProtoDecodeError
 
@@ -35,11 +35,14 @@ class Message(Protocol):
 
 
 M = TypeVar("M")
+M_co = TypeVar("M_co", covariant=True)
 R = TypeVar("R")
 
 
-class MessageType(Protocol[M]):
-    def FromString(self, s: bytes) -> M: ...
+class MessageType(Protocol[M_co]):
+    """A protobuf message class (only `FromString` is used)."""
+
+    def FromString(self, s: bytes) -> M_co: ...
 
 
 def _read(source: Source) -> bytes:
@@ -104,9 +107,9 @@ class Plugin:
         `timeout` (seconds), `fuel` and `memory_limit` (bytes) override the plugin's config for this call.
         """
         try:
-            # upb parses straight from the memoryview over the plugin's memory: no copy.
-            return self._call(export, request.SerializeToString(), timeout, fuel, memory_limit,
-                              reply_type.FromString)  # type: ignore[arg-type]
+            # upb parses any buffer: straight from the memoryview over the plugin's memory, no copy.
+            parse = cast(Callable[[memoryview], M], reply_type.FromString)
+            return self._call(export, request.SerializeToString(), timeout, fuel, memory_limit, parse)
         except _ProtoDecodeError as exc:
             raise DecodeError(f"{export}: reply is not a valid {_name(reply_type)}: {exc}") from exc
 
@@ -140,7 +143,7 @@ class Plugin:
         pool = self._pool
         inst = pool.get()
         try:
-            if ticks:
+            if timeout is not None:
                 inst.timeout = timeout  # only for the error message
             if memory_limit is not None:
                 inst.set_memory_limit(memory_limit)

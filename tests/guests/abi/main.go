@@ -148,3 +148,13 @@ func environ(ptr, size uint32) uint64 { return pack([]byte(strings.Join(os.Envir
 func args(ptr, size uint32) uint64 { return pack([]byte(strings.Join(os.Args, "\n"))) }
 
 func main() {}
+
+var calls int
+
+// count returns how many times it was called on this instance (pool/fresh-instance tests).
+//
+//go:wasmexport count
+func count(ptr, size uint32) uint64 {
+	calls++
+	return pack([]byte(strconv.Itoa(calls)))
+}

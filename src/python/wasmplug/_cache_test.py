@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+import wasmplug
+from wasmplug import PluginConfig, _cache
+
+Guest = Callable[[str], Traversable]
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts real compilations (cache misses)."""
+    count: list[int] = []
+    real = _cache._compile
+
+    def counting(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
+        count.append(len(wasm))
+        return real(engine, wasm)
+
+    monkeypatch.setattr(_cache, "_compile", counting)
+    return count
+
+
+# noabi imports env.host_echo; any implementation links it.
+ENV = [wasmplug.HostModule("env", {"host_echo": bytes})]
+
+
+def _entries(d: Path) -> list[Path]:
+    return sorted(d.glob("*.cwasm"))
+
+
+def _private(tmp_path: Path) -> Path:
+    d = tmp_path / "cache"
+    d.mkdir(mode=0o700)
+    return d
+
+
+def test_second_load_comes_from_cache(guest: Guest, tmp_path: Path, compiles: list[int]) -> None:
+    d = _private(tmp_path)
+    wasm = guest("abi").read_bytes()
+    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)) as p:
+        assert p.call_bytes("echo", b"a") == b"a"
+    assert len(compiles) == 1
+    assert len(_entries(d)) == 1
+    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)) as p:
+        assert p.call_bytes("echo", b"b") == b"b"
+    assert len(compiles) == 1  # served from the cache
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[: len(b) // 2],  # truncated
+        lambda b: b[:100] + bytes([b[100] ^ 0xFF]) + b[101:],  # one flipped bit in the header area
+        lambda b: b[:-1000] + bytes(1000),  # zeroed code at the end: only the checksum notices
+        lambda b: b"garbage",
+    ],
+)
+def test_corrupt_entry_is_recompiled(guest: Guest, tmp_path: Path, compiles: list[int], damage: Callable[[bytes], bytes]) -> None:
+    d = _private(tmp_path)
+    wasm = guest("abi").read_bytes()
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
+    (entry,) = _entries(d)
+    good = entry.read_bytes()
+    entry.write_bytes(damage(good))
+    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)) as p:
+        assert p.call_bytes("upper", b"ok") == b"OK"
+    assert len(compiles) == 2
+    assert entry.read_bytes() != damage(good)  # replaced by a good entry
+
+
+def test_foreign_entry_is_not_trusted(guest: Guest, tmp_path: Path, compiles: list[int]) -> None:
+    """An entry for other wasm (right name, wrong content) is recompiled, not executed."""
+    d = _private(tmp_path)
+    abi, noabi = guest("abi").read_bytes(), guest("noabi").read_bytes()
+    wasmplug.Plugin.load(noabi, config=PluginConfig(cache_dir=d), host_modules=ENV).close()
+    (noabi_entry,) = _entries(d)
+    # Put noabi's artifact where abi's entry would be.
+    engine_key = wasmplug._engine.get_engine(False).key
+    import hashlib
+
+    target = _cache.entry_path(d, hashlib.sha256(abi).digest(), engine_key)
+    target.write_bytes(noabi_entry.read_bytes())
+    with wasmplug.Plugin.load(abi, config=PluginConfig(cache_dir=d)) as p:
+        assert p.call_bytes("echo", b"mine") == b"mine"
+    assert len(compiles) == 2
+
+
+def test_cache_in_shared_writable_dir_is_ignored(guest: Guest, tmp_path: Path, compiles: list[int]) -> None:
+    d = _private(tmp_path)
+    wasm = guest("abi").read_bytes()
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
+    d.chmod(0o777)
+    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)) as p:
+        assert p.call_bytes("echo", b"x") == b"x"
+    assert len(compiles) == 2  # others could have planted machine code there
+
+
+def test_cache_off_writes_nothing(guest: Guest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[int]) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    wasm = guest("noabi").read_bytes()
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=False), host_modules=ENV).close()
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=False), host_modules=ENV).close()
+    assert len(compiles) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_default_cache_dir_is_under_user_cache(guest: Guest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert _cache.default_cache_dir() == tmp_path / "wasmplug"
+    wasmplug.Plugin.load(guest("noabi"), host_modules=ENV).close()
+    assert len(_entries(tmp_path / "wasmplug")) == 1
+
+
+def test_engine_config_is_part_of_the_key(guest: Guest, tmp_path: Path) -> None:
+    d = _private(tmp_path)
+    wasm = guest("noabi").read_bytes()
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d), host_modules=ENV).close()
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d, fuel=10**9), host_modules=ENV).close()
+    assert len(_entries(d)) == 2
+
+
+def test_unwritable_cache_dir_still_loads(guest: Guest, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with wasmplug.Plugin.load(guest("noabi"), config=PluginConfig(cache_dir=blocker / "sub"), host_modules=ENV) as p:
+        assert p.instances == 1

@@ -1,0 +1,114 @@
+"""Deadlines (epoch interruption), fuel and memory limits.
+
+The one timed assertion in the suite is here: an infinite loop must be interrupted within the deadline
+plus a bound. The runtime's own bound is deadline + one 5 ms epoch tick (+ scheduling); the test allows
+0.5 s of slack because CI machines (2 shared cores) can stall a thread for that long.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import pytest
+
+import wasmplug
+from wasmplug import PluginConfig
+
+Guest = Callable[[str], Traversable]
+SLACK = 0.5
+MiB = 1 << 20
+
+
+def test_deadline_interrupts_infinite_loop(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir)) as p:
+        for timeout in (0.05, 0.2):
+            start = time.monotonic()
+            with pytest.raises(wasmplug.DeadlineExceeded) as info:
+                p.call_bytes("spin", b"", timeout=timeout)
+            elapsed = time.monotonic() - start
+            assert timeout <= elapsed < timeout + SLACK, elapsed
+            assert "spin" in str(info.value)
+            assert isinstance(info.value, TimeoutError)
+            assert p.instances == 0  # the interrupted instance is gone
+        assert p.call_bytes("echo", b"alive") == b"alive"
+
+
+def test_config_timeout_applies_and_call_can_override(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, timeout=0.1)) as p:
+        with pytest.raises(wasmplug.DeadlineExceeded):
+            p.call_bytes("spin", b"")
+        # A generous per-call deadline lets a longer computation finish.
+        assert p.call_bytes("work", b"20000000", timeout=30.0)
+
+
+def test_deadline_does_not_leak_into_later_calls(guest: Guest, cache_dir: Path) -> None:
+    """A short deadline armed for one call must not interrupt the next call on the same instance."""
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=1)) as p:
+        assert p.call_bytes("echo", b"x", timeout=0.02) == b"x"
+        time.sleep(0.1)  # the old deadline has long passed
+        assert p.call_bytes("work", b"30000000") != b""
+        assert p.call_bytes("count", b"") == b"1"  # same instance throughout
+
+
+def test_timeout_in_initialize_is_a_load_error(cache_dir: Path) -> None:
+    import wasmtime
+
+    wat = """(module
+      (memory (export "memory") 1)
+      (func (export "malloc") (param i32) (result i32) i32.const 0)
+      (func (export "free") (param i32))
+      (func (export "_initialize") (loop $l br $l)))"""
+    start = time.monotonic()
+    with pytest.raises(wasmplug.LoadError, match="deadline exceeded"):
+        wasmplug.Plugin.load(wasmtime.wat2wasm(wat), config=PluginConfig(cache_dir=cache_dir, timeout=0.1))
+    assert time.monotonic() - start < 0.1 + SLACK + 5  # includes compiling the module
+
+
+def test_fuel_exhaustion(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, fuel=5_000_000)) as p:
+        assert p.call_bytes("echo", b"cheap") == b"cheap"
+        with pytest.raises(wasmplug.FuelExhausted):
+            p.call_bytes("spin", b"")
+        with pytest.raises(wasmplug.FuelExhausted):
+            p.call_bytes("work", b"100000000")
+        # Per-call fuel: enough for the same work.
+        assert p.call_bytes("work", b"100000000", fuel=10**10) != b""
+        # Fuel is per call, not cumulative: many cheap calls keep working.
+        for _ in range(50):
+            assert p.call_bytes("echo", b"again") == b"again"
+
+
+def test_fuel_needs_fuel_engine(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir)) as p:
+        with pytest.raises(ValueError, match="fuel"):
+            p.call_bytes("echo", b"x", fuel=100)
+
+
+def test_memory_limit(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, memory_limit=64 * MiB)) as p:
+        assert p.call_bytes("grab", str(8 * MiB).encode()) == b"ok"
+        with pytest.raises(wasmplug.MemoryLimitError) as info:
+            p.call_bytes("grab", str(100 * MiB).encode())
+        assert isinstance(info.value, MemoryError)
+        assert p.instances == 0
+        assert p.call_bytes("echo", b"fine") == b"fine"
+
+
+def test_memory_limit_per_call(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=1)) as p:
+        with pytest.raises(wasmplug.MemoryLimitError):
+            p.call_bytes("grab", str(100 * MiB).encode(), memory_limit=48 * MiB)
+        # Without the override the plugin is unlimited again.
+        assert p.call_bytes("grab", str(100 * MiB).encode()) == b"ok"
+
+
+def test_memory_limit_below_initial_memory_fails_at_load(cache_dir: Path) -> None:
+    import wasmtime
+
+    wat = """(module (memory (export "memory") 32)
+      (func (export "malloc") (param i32) (result i32) i32.const 0) (func (export "free") (param i32)))"""
+    with pytest.raises(wasmplug.MemoryLimitError):
+        wasmplug.Plugin.load(wasmtime.wat2wasm(wat), config=PluginConfig(cache_dir=cache_dir, memory_limit=MiB))

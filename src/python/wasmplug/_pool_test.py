@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import wasmplug
+from wasmplug import PluginConfig
+
+Guest = Callable[[str], Traversable]
+
+
+InThreads = Callable[[Callable[[int], None], int], None]
+
+
+def test_threads_never_cross_replies(guest: Guest, cache_dir: Path, in_threads: InThreads) -> None:
+    cfg = PluginConfig(cache_dir=cache_dir, max_instances=3)
+    errors: list[str] = []
+    with wasmplug.Plugin.load(guest("abi"), config=cfg) as p:
+
+        def worker(tid: int) -> None:
+            for i in range(300):
+                payload = f"thread {tid} call {i} ".encode() * (1 + i % 50)
+                got = p.call_bytes("echo", payload)
+                if got != payload:
+                    errors.append(f"{tid}/{i}: {got[:40]!r}")
+
+        in_threads(worker, 8)
+        assert errors == []
+        assert 1 <= p.instances <= 3  # bounded, grew on demand
+        assert p.idle_instances == p.instances
+
+
+def test_instance_is_reused(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir)) as p:
+        assert [p.call_bytes("count", b"") for _ in range(3)] == [b"1", b"2", b"3"]
+        assert p.instances == 1
+
+
+def test_fresh_instance_per_call(guest: Guest, cache_dir: Path) -> None:
+    cfg = PluginConfig(cache_dir=cache_dir, fresh_instance_per_call=True)
+    with wasmplug.Plugin.load(guest("abi"), config=cfg) as p:
+        assert [p.call_bytes("count", b"") for _ in range(3)] == [b"1", b"1", b"1"]
+        assert p.instances == 0
+
+
+def test_trapped_instance_is_replaced(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir)) as p:
+        p.call_bytes("count", b"")
+        p.call_bytes("count", b"")
+        try:
+            p.call_bytes("panic_now", b"x")
+        except wasmplug.TrapError:
+            pass
+        assert p.call_bytes("count", b"") == b"1"  # a new instance, state starts over
+
+
+def test_waiters_get_instances_when_pool_is_full(guest: Guest, cache_dir: Path, in_threads: InThreads) -> None:
+    """max_instances=1 with several threads: they queue for the one instance, nobody fails."""
+    cfg = PluginConfig(cache_dir=cache_dir, max_instances=1)
+    results: list[bytes] = []
+    with wasmplug.Plugin.load(guest("abi"), config=cfg) as p:
+        in_threads(lambda _: results.append(p.call_bytes("work", b"2000000")), 4)
+        assert len(results) == 4 and len(set(results)) == 1
+        assert p.instances == 1

@@ -1,0 +1,169 @@
+"""Hostile or broken modules (hand-written WAT): every misbehaviour is a clear typed error, the host
+survives, and the instance that misbehaved is discarded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+import wasmplug
+from wasmplug import HostModule, PluginConfig
+
+BASE = """
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 1024))
+  (func (export "malloc") (param i32) (result i32)
+    (local $p i32) global.get $heap local.set $p
+    global.get $heap local.get 0 i32.add global.set $heap local.get $p)
+  (func (export "free") (param i32))
+  ;; ok: replies with its request
+  (func (export "ok") (param i32 i32) (result i64)
+    local.get 0 i64.extend_i32_u i64.const 32 i64.shl local.get 1 i64.extend_i32_u i64.or)
+"""
+
+
+def module(body: str, *, base: str = BASE, imports: str = "") -> bytes:
+    return wasmtime.wat2wasm(f"(module {imports} {base} {body})")
+
+
+def load(wasm: bytes, cache_dir: Path, **kw: object) -> wasmplug.Plugin:
+    return wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=cache_dir, **kw))  # type: ignore[arg-type]
+
+
+HOSTILE = module("""
+  (func (export "wild_ptr") (param i32 i32) (result i64) i64.const 0xFFFF000000000010)
+  (func (export "huge_size") (param i32 i32) (result i64) i64.const 0x7FFFFFFF)
+  (func (export "wild_error") (param i32 i32) (result i64) i64.const 0xFFFFFF0080000010)
+  (func (export "spin") (param i32 i32) (result i64) (loop $l br $l) i64.const 0)
+  (func (export "unreachable") (param i32 i32) (result i64) unreachable)
+  (func $rec (export "recurse") (param i32 i32) (result i64) local.get 0 local.get 1 call $rec)
+  (func (export "bomb") (param i32 i32) (result i64)
+    (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1)) (i32.const -1)))) unreachable)
+  (func (export "bigbomb") (param i32 i32) (result i64)
+    (drop (memory.grow (i32.const 60000))) (i32.store (i32.const 0x7FFFFFF0) (i32.const 1)) i64.const 0)
+""")
+
+
+@pytest.fixture
+def hostile(cache_dir: Path) -> wasmplug.Plugin:
+    with load(HOSTILE, cache_dir, memory_limit=16 << 20) as p:
+        yield p  # type: ignore[misc]
+
+
+def _still_works(p: wasmplug.Plugin) -> None:
+    assert p.call_bytes("ok", b"still here") == b"still here"
+
+
+@pytest.mark.parametrize("export", ["wild_ptr", "huge_size", "wild_error"])
+def test_reply_outside_memory(hostile: wasmplug.Plugin, export: str) -> None:
+    with pytest.raises(wasmplug.DecodeError, match="outside the plugin's memory") as info:
+        hostile.call_bytes(export, b"x")
+    assert export in str(info.value)
+    assert hostile.instances == 0
+    _still_works(hostile)
+
+
+def test_infinite_loop(hostile: wasmplug.Plugin) -> None:
+    with pytest.raises(wasmplug.DeadlineExceeded):
+        hostile.call_bytes("spin", b"", timeout=0.05)
+    _still_works(hostile)
+
+
+def test_unreachable_and_stack_overflow(hostile: wasmplug.Plugin) -> None:
+    with pytest.raises(wasmplug.TrapError, match="unreachable") as info:
+        hostile.call_bytes("unreachable", b"")
+    assert info.value.panic == ""
+    with pytest.raises(wasmplug.TrapError, match="stack"):
+        hostile.call_bytes("recurse", b"")
+    _still_works(hostile)
+
+
+def test_memory_bomb(hostile: wasmplug.Plugin) -> None:
+    with pytest.raises(wasmplug.MemoryLimitError):
+        hostile.call_bytes("bomb", b"")
+    _still_works(hostile)
+
+
+def test_failed_grow_then_wild_store(hostile: wasmplug.Plugin) -> None:
+    with pytest.raises(wasmplug.TrapError, match="out of bounds"):
+        hostile.call_bytes("bigbomb", b"")
+    _still_works(hostile)
+
+
+def test_malloc_returns_wild_pointer(cache_dir: Path) -> None:
+    base = """(memory (export "memory") 1)
+      (func (export "malloc") (param i32) (result i32) i32.const 0x7FFFFFF0)
+      (func (export "free") (param i32))
+      (func (export "m") (param i32 i32) (result i64) i64.const 0)"""
+    with load(module("", base=base), cache_dir) as p:
+        with pytest.raises(wasmplug.DecodeError, match="malloc"):
+            p.call_bytes("m", b"request")
+        assert p.call_bytes("m", b"") == b""  # no malloc for an empty request
+
+
+@pytest.mark.parametrize(
+    ("base", "export", "message"),
+    [
+        ('(memory (export "memory") 1) (func (export "free") (param i32))', "malloc", "not exported"),
+        ('(memory (export "memory") 1) (func (export "malloc") (param i32) (result i32) i32.const 0)'
+         ' (func (export "free") (param i64))', "free", r"\(i64\) -> \(\), expected \(i32\) -> \(\)"),
+        ('(memory (export "mem") 1) (func (export "malloc") (param i32) (result i32) i32.const 0)'
+         ' (func (export "free") (param i32))', "memory", "linear memory"),
+        ('(memory (export "memory") 1) (global (export "malloc") i32 (i32.const 0))'
+         ' (func (export "free") (param i32))', "malloc", "not a function"),
+        (BASE + '(func (export "_initialize") (param i32))', "_initialize", "expected"),
+        (BASE + '(func (export "wasmplug_abi") (result i64) i64.const 1)', "wasmplug_abi", "expected"),
+    ],
+)
+def test_missing_or_mistyped_exports(cache_dir: Path, base: str, export: str, message: str) -> None:
+    with pytest.raises(wasmplug.ExportError, match=message) as info:
+        load(module("", base=base), cache_dir)
+    assert info.value.export == export
+    assert repr(export) in str(info.value)
+
+
+def test_mistyped_method(hostile: wasmplug.Plugin) -> None:
+    with pytest.raises(wasmplug.ExportError, match="expected"):
+        hostile.call_bytes("malloc", b"")
+    _still_works(hostile)
+
+
+def test_trap_in_initialize(cache_dir: Path) -> None:
+    with pytest.raises(wasmplug.LoadError, match="_initialize"):
+        load(module('(func (export "_initialize") unreachable)'), cache_dir)
+
+
+def test_unknown_import(cache_dir: Path) -> None:
+    wasm = module("", imports='(import "evil" "steal" (func (param i32)))')
+    with pytest.raises(wasmplug.LoadError, match="evil"):
+        load(wasm, cache_dir)
+
+
+def test_bad_pointer_passed_to_host_function(cache_dir: Path) -> None:
+    called: list[bytes] = []
+    wasm = module(
+        '(func (export "call") (param i32 i32) (result i64) i32.const 0x7FFFFFF0 i32.const 64 call $h)',
+        imports='(import "env" "h" (func $h (param i32 i32) (result i64)))',
+    )
+    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=cache_dir),
+                              host_modules=[HostModule("env", {"h": lambda r: called.append(bytes(r)) or b""})]) as p:
+        with pytest.raises(wasmplug.TrapError, match="outside the plugin's memory"):
+            p.call_bytes("call", b"")
+        _still_works(p)
+    assert called == []
+
+
+def test_host_reply_with_wild_guest_malloc(cache_dir: Path) -> None:
+    base = """(memory (export "memory") 1)
+      (func (export "malloc") (param i32) (result i32) i32.const -16)
+      (func (export "free") (param i32))"""
+    wasm = module(
+        '(func (export "call") (param i32 i32) (result i64) i32.const 0 i32.const 0 call $h)',
+        base=base, imports='(import "env" "h" (func $h (param i32 i32) (result i64)))',
+    )
+    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=cache_dir),
+                              host_modules=[HostModule("env", {"h": lambda r: b"reply"})]) as p:
+        with pytest.raises(wasmplug.TrapError, match="malloc"):
+            p.call_bytes("call", b"")
