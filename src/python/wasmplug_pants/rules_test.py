@@ -160,7 +160,11 @@ def rule_runner() -> RuleRunner:
     return rr
 
 
-def set_options(rr: RuleRunner, *extra: str) -> None:
+def set_options(rr: RuleRunner, *extra: str, codegen_from_resolve: bool = True) -> None:
+    from_resolve = [
+        "--wasmplug-codegen-install-from-resolve=python-default",
+        "--wasmplug-codegen-requirements=['grpcio-tools', 'protobuf', 'jinja2']",
+    ]
     rr.set_options(
         [
             *offline_args(),
@@ -168,8 +172,7 @@ def set_options(rr: RuleRunner, *extra: str) -> None:
             "--python-interpreter-constraints=['CPython==3.11.*']",
             "--python-enable-resolves",
             "--python-resolves={'python-default': '3rdparty/python/default.lock'}",
-            "--wasmplug-codegen-install-from-resolve=python-default",
-            "--wasmplug-codegen-requirements=['grpcio-tools', 'protobuf', 'jinja2']",
+            *(from_resolve if codegen_from_resolve else ()),
             *extra,
         ],
         env_inherit=ENV_INHERIT,
@@ -203,6 +206,15 @@ def test_generate_python(rule_runner: RuleRunner) -> None:
         "src/proto/greeting/greeting_wasmplug.py",
     } <= files
     assert not any(f.endswith(".go") for f in files)
+
+
+def test_generate_with_builtin_lockfile(rule_runner: RuleRunner) -> None:
+    """Other repos need no resolve for the tool: the backend ships a default lockfile."""
+    set_options(rule_runner, codegen_from_resolve=False)
+    write_greeting(rule_runner)
+    files = generate(rule_runner, Address("src/proto/greeting", target_name="greeting"),
+                     GeneratePythonFromPluginProtoRequest)
+    assert "src/proto/greeting/greeting_wasmplug.py" in files
 
 
 def test_generate_go(rule_runner: RuleRunner) -> None:
