@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -25,7 +26,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("name")
     parser.add_argument("--bench", type=int, default=0, metavar="N")
     parser.add_argument("--warmup", type=int, default=1000, metavar="W")
-    parser.add_argument("--cache-dir", default=None, help="compile cache dir (default: off)")
+    parser.add_argument(
+        "--cache-dir", default=os.environ.get("INTEROP_WASM_CACHE"),
+        help="compile cache dir (default: $INTEROP_WASM_CACHE, else none)",
+    )
     args = parser.parse_args(argv)
 
     import wasmplug

@@ -9,7 +9,7 @@ reuse proto package names):
     python pyscenarios.py host-function-raises PLUGIN.wasm    (tests/host-functions/plugin)
 
 PYTHONPATH must hold the generated modules (``fields_pb2``/``fields_wasmplug``, or ``host_pb2``/``host_wasmplug``)
-and ``wasmplug``. Prints ``ok <scenario>`` on success; an AssertionError (exit 1) otherwise. The expected values
+and ``wasmplug``; ``$INTEROP_WASM_CACHE`` names a compile cache dir (default: none). Prints ``ok <scenario>`` on success; an AssertionError (exit 1) otherwise. The expected values
 mirror go-plugin's own Go tests for those plugins.
 """
 
@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from typing import Any, Callable
 
 import wasmplug
 
-CONFIG = wasmplug.PluginConfig(stderr=sys.stderr, cache_dir=False)
+# Compile cache shared by the test's child processes (off unless the test sets it).
+CONFIG = wasmplug.PluginConfig(stderr=sys.stderr, cache_dir=os.environ.get("INTEROP_WASM_CACHE") or False)
 
 
 def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any]) -> BaseException:

@@ -1,13 +1,17 @@
-// Command gohost is go-plugin's own generated Go host (on wazero) for the
-// helloworld greeting service, used by wasmplug's interop tests and as the
-// go-plugin peer in the benchmark suite.
+// Command gohost drives go-plugin's own generated Go hosts (on wazero): wasmplug's
+// interop tests use it to load plugins built with our Go guest SDK, and the
+// benchmark suite uses it as the go-plugin peer.
 //
-//	gohost PLUGIN.wasm NAME              call Greeter.Greet once, print the reply message
-//	gohost -bench N PLUGIN.wasm NAME     time N calls, print one JSON object
+//	gohost PLUGIN.wasm NAME                         helloworld Greeter.Greet once, print the reply message
+//	gohost -bench N [-warmup W] PLUGIN.wasm NAME    time N helloworld Greet calls, print one JSON object
+//	gohost -suite host-functions PLUGIN.wasm NAME   go-plugin's tests/host-functions Greeter, serving
+//	                                                env.parse_json from Go; print the reply message
+//	gohost -suite fields PLUGIN.wasm                go-plugin's tests/fields FieldTest checks; print "ok fields"
 //
-// The host code is go-plugin's generated greet_host.pb.go
-// (github.com/knqyf263/go-plugin/examples/helloworld/greeting), unchanged: this
-// program only drives it. Errors go to stderr with exit status 1 (2 for usage).
+// The host code is go-plugin's generated *_host.pb.go, unchanged
+// (github.com/knqyf263/go-plugin/examples/helloworld/greeting,
+// .../tests/host-functions/proto, .../tests/fields/proto): this program only
+// drives it. Errors go to stderr with exit status 1 (2 for usage).
 package main
 
 import (
@@ -42,17 +46,36 @@ type benchResult struct {
 func main() {
 	bench := flag.Int("bench", 0, "time `N` Greet calls and print median/mean µs per call as JSON")
 	warmup := flag.Int("warmup", 1000, "untimed calls before a -bench run")
+	suite := flag.String("suite", "greet", "`SUITE`: greet (helloworld), host-functions or fields")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(),
-			"usage: %s [-bench N [-warmup W]] PLUGIN.wasm NAME\n", os.Args[0])
+		out := flag.CommandLine.Output()
+		fmt.Fprintf(out, "usage: %s [-bench N [-warmup W]] PLUGIN.wasm NAME\n", os.Args[0])
+		fmt.Fprintf(out, "       %s -suite host-functions PLUGIN.wasm NAME\n", os.Args[0])
+		fmt.Fprintf(out, "       %s -suite fields PLUGIN.wasm\n", os.Args[0])
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() != 2 || *bench < 0 || *warmup < 0 {
+	nargs := 2
+	if *suite == "fields" {
+		nargs = 1
+	}
+	if flag.NArg() != nargs || *bench < 0 || *warmup < 0 || (*bench > 0 && *suite != "greet") {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), flag.Arg(1), *bench, *warmup); err != nil {
+	var err error
+	switch *suite {
+	case "greet":
+		err = run(flag.Arg(0), flag.Arg(1), *bench, *warmup)
+	case "host-functions":
+		err = runHostFunctions(flag.Arg(0), flag.Arg(1))
+	case "fields":
+		err = runFields(flag.Arg(0))
+	default:
+		flag.Usage()
+		os.Exit(2)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gohost:", err)
 		os.Exit(1)
 	}
