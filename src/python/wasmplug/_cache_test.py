@@ -30,6 +30,13 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 # noabi imports env.host_echo; any implementation links it.
 ENV = [wasmplug.HostModule("env", {"host_echo": bytes})]
 
+# Most cache tests use a small hand-written module (compiles in milliseconds); the first one uses a Go guest.
+def _wat(tag: str) -> bytes:
+    return wasmtime.wat2wasm(f"""(module (memory (export "memory") 1)
+      (func (export "malloc") (param i32) (result i32) i32.const 64) (func (export "free") (param i32))
+      (data (i32.const 0) "{tag.upper()}")
+      (func (export "upper") (param i32 i32) (result i64) i64.const {len(tag)}))""")
+
 
 def _entries(d: Path) -> list[Path]:
     return sorted(d.glob("*.cwasm"))
@@ -62,9 +69,9 @@ def test_second_load_comes_from_cache(guest: Guest, tmp_path: Path, compiles: li
         lambda b: b"garbage",
     ],
 )
-def test_corrupt_entry_is_recompiled(guest: Guest, tmp_path: Path, compiles: list[int], damage: Callable[[bytes], bytes]) -> None:
+def test_corrupt_artifact_is_recompiled(tmp_path: Path, compiles: list[int], damage: Callable[[bytes], bytes]) -> None:
     d = _private(tmp_path)
-    wasm = guest("abi").read_bytes()
+    wasm = _wat("ok")
     wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
     (entry,) = _entries(d)
     good = entry.read_bytes()
@@ -75,11 +82,11 @@ def test_corrupt_entry_is_recompiled(guest: Guest, tmp_path: Path, compiles: lis
     assert entry.read_bytes() != damage(good)  # replaced by a good entry
 
 
-def test_foreign_entry_is_not_trusted(guest: Guest, tmp_path: Path, compiles: list[int]) -> None:
+def test_foreign_entry_is_not_trusted(tmp_path: Path, compiles: list[int]) -> None:
     """An entry for other wasm (right name, wrong content) is recompiled, not executed."""
     d = _private(tmp_path)
-    abi, noabi = guest("abi").read_bytes(), guest("noabi").read_bytes()
-    wasmplug.Plugin.load(noabi, config=PluginConfig(cache_dir=d), host_modules=ENV).close()
+    abi, noabi = _wat("mine"), _wat("evil")
+    wasmplug.Plugin.load(noabi, config=PluginConfig(cache_dir=d)).close()
     (noabi_entry,) = _entries(d)
     # Put noabi's artifact where abi's entry would be.
     engine_key = wasmplug._engine.get_engine(False).key
@@ -87,26 +94,40 @@ def test_foreign_entry_is_not_trusted(guest: Guest, tmp_path: Path, compiles: li
 
     target = _cache.entry_path(d, hashlib.sha256(abi).digest(), engine_key)
     target.write_bytes(noabi_entry.read_bytes())
+    target.with_suffix(".meta").write_bytes(noabi_entry.with_suffix(".meta").read_bytes())
     with wasmplug.Plugin.load(abi, config=PluginConfig(cache_dir=d)) as p:
-        assert p.call_bytes("echo", b"mine") == b"mine"
+        assert p.call_bytes("upper", b"") == b"MINE"
     assert len(compiles) == 2
 
 
-def test_cache_in_shared_writable_dir_is_ignored(guest: Guest, tmp_path: Path, compiles: list[int]) -> None:
+@pytest.mark.parametrize("damage", [lambda m: m[:-1], lambda m: b"XXXXXXXX" + m[8:], lambda m: m[:-4] + b"\0\0\0\0"])
+def test_corrupt_meta_is_recompiled(tmp_path: Path, compiles: list[int], damage: Callable[[bytes], bytes]) -> None:
     d = _private(tmp_path)
-    wasm = guest("abi").read_bytes()
+    wasm = _wat("ok")
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
+    (entry,) = _entries(d)
+    meta = entry.with_suffix(".meta")
+    meta.write_bytes(damage(meta.read_bytes()))
+    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)) as p:
+        assert p.call_bytes("upper", b"ok") == b"OK"
+    assert len(compiles) == 2
+
+
+def test_cache_in_shared_writable_dir_is_ignored(tmp_path: Path, compiles: list[int]) -> None:
+    d = _private(tmp_path)
+    wasm = _wat("ok")
     wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
     d.chmod(0o777)
     with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)) as p:
-        assert p.call_bytes("echo", b"x") == b"x"
+        assert p.call_bytes("upper", b"") == b"OK"
     assert len(compiles) == 2  # others could have planted machine code there
 
 
-def test_cache_off_writes_nothing(guest: Guest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[int]) -> None:
+def test_cache_off_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[int]) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    wasm = guest("noabi").read_bytes()
-    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=False), host_modules=ENV).close()
-    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=False), host_modules=ENV).close()
+    wasm = _wat("ok")
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=False)).close()
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=False)).close()
     assert len(compiles) == 2
     assert list(tmp_path.iterdir()) == []
 
@@ -118,16 +139,16 @@ def test_default_cache_dir_is_under_user_cache(guest: Guest, tmp_path: Path, mon
     assert len(_entries(tmp_path / "wasmplug")) == 1
 
 
-def test_engine_config_is_part_of_the_key(guest: Guest, tmp_path: Path) -> None:
+def test_engine_config_is_part_of_the_key(tmp_path: Path) -> None:
     d = _private(tmp_path)
-    wasm = guest("noabi").read_bytes()
-    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d), host_modules=ENV).close()
-    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d, fuel=10**9), host_modules=ENV).close()
+    wasm = _wat("ok")
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
+    wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d, fuel=10**9)).close()
     assert len(_entries(d)) == 2
 
 
-def test_unwritable_cache_dir_still_loads(guest: Guest, tmp_path: Path) -> None:
+def test_unwritable_cache_dir_still_loads(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with wasmplug.Plugin.load(guest("noabi"), config=PluginConfig(cache_dir=blocker / "sub"), host_modules=ENV) as p:
+    with wasmplug.Plugin.load(_wat("ok"), config=PluginConfig(cache_dir=blocker / "sub")) as p:
         assert p.instances == 1

@@ -54,10 +54,15 @@ class Image:
         if self.has_abi:
             self.check_export("wasmplug_abi", (), (_I32,))
 
+        # Only plugins with host functions need to know which instance runs on which thread.
+        self.current: _host.CurrentInstance | None = None
+        self._callbacks: list[Any] = []  # the ctypes callbacks must live as long as the linker
         linker = wasmtime.Linker(self.engine.engine)
         linker.define_wasi()
         try:
-            self._callbacks = _host.define_modules(linker, host_modules)
+            if host_modules:
+                self.current = _host.CurrentInstance()
+                self._callbacks = _host.define_modules(linker, host_modules, self.current)
         except wasmtime.WasmtimeError as exc:
             raise LoadError(f"cannot define host functions: {exc}") from exc
         try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
-from . import _host, _native
+from . import _native
 from ._engine import EpochTicker
 from ._memory import LinearMemory
 from ._wasi import StderrTail, make_wasi, panic_text
@@ -42,7 +42,7 @@ class Instance:
     __slots__ = (
         "image", "store", "ctx", "memory", "stderr", "has_abi", "broken", "host_error",
         "_malloc", "_free", "_methods", "_armed", "timeout", "_fuel_engine", "_closed", "_exports", "_limit",
-        "_outputs",
+        "_outputs", "_current",
     )
 
     def __init__(self, image: "Image") -> None:
@@ -69,7 +69,9 @@ class Instance:
         _set_deadline(self.ctx, _native.MAX_TICKS)
         if self._fuel_engine:
             store.set_fuel(_MAX_FUEL)  # _initialize runs unmetered; calls get their own budget
-        _host.INSTANCES[ctx] = self  # before instantiation: Go init code may already call the host
+        self._current = image.current
+        if self._current is not None:
+            self._current.inst = self  # Go init code may already call the host
         try:
             try:
                 instance = image.pre.instantiate(store)
@@ -113,6 +115,8 @@ class Instance:
         elif self._armed:
             _set_deadline(self.ctx, _native.MAX_TICKS)
             self._armed = False
+        if self._current is not None:
+            self._current.inst = self
         if self._fuel_engine:
             self._refuel(fuel)
         elif fuel is not None:
@@ -168,6 +172,8 @@ class Instance:
             self._armed = False
         if self._fuel_engine:
             self._refuel(None)
+        if self._current is not None:
+            self._current.inst = self
         self._call(f, export)
         return int(f.v[0])
 
@@ -260,7 +266,9 @@ class Instance:
             return
         self._closed = True
         self.broken = True
-        _host.INSTANCES.pop(_native.address(self.ctx), None)
+        cur = getattr(self, "_current", None)
+        if cur is not None and cur.inst is self:
+            cur.inst = None  # do not keep a dead store alive through this thread's slot
         mem = getattr(self, "memory", None)
         if mem is not None:
             mem.release()

@@ -33,10 +33,6 @@ increment_epoch = _LIB.wasmtime_engine_increment_epoch
 increment_epoch.restype = None
 increment_epoch.argtypes = [ctypes.c_void_p]
 
-caller_context = _LIB.wasmtime_caller_context
-caller_context.restype = ctypes.c_void_p
-caller_context.argtypes = [ctypes.c_void_p]
-
 trap_new = _LIB.wasmtime_trap_new
 trap_new.restype = ctypes.c_void_p
 trap_new.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
