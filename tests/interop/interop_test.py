@@ -206,6 +206,15 @@ def test_gohost_bench_mode(gohost: Path, go_plugin_wasm: dict[str, Path]) -> Non
     assert result["mean_us"] > 0 and result["load_ms"] > 0
 
 
+def test_gohost_bench_payload_mode(gohost: Path, go_plugin_wasm: dict[str, Path]) -> None:
+    wasm = go_plugin_wasm["plugin-morning"]
+    proc = run_gohost(gohost, "-bench", "20", "-warmup", "0", "-payload", "65536", str(wasm))
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["case"] == "payload_65536" and result["payload_bytes"] == 65536
+    assert result["reply_bytes"] == len("Good morning, ") + 65536
+
+
 def test_gohost_errors(gohost: Path, out_dir: Path) -> None:
     proc = run_gohost(gohost, str(out_dir / "missing.wasm"), NAME)
     assert proc.returncode == 1 and "missing.wasm" in proc.stderr

@@ -4,6 +4,7 @@
 //
 //	gohost PLUGIN.wasm NAME                         helloworld Greeter.Greet once, print the reply message
 //	gohost -bench N [-warmup W] PLUGIN.wasm NAME    time N helloworld Greet calls, print one JSON object
+//	gohost -bench N -payload BYTES PLUGIN.wasm      the same with a BYTES-long name (payload round trip)
 //	gohost -suite host-functions PLUGIN.wasm NAME   go-plugin's tests/host-functions Greeter, serving
 //	                                                env.parse_json from Go; print the reply message
 //	gohost -suite fields PLUGIN.wasm                go-plugin's tests/fields FieldTest checks; print "ok fields"
@@ -22,6 +23,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/knqyf263/go-plugin/examples/helloworld/greeting"
@@ -37,7 +39,9 @@ type benchResult struct {
 	MinUS      float64 `json:"min_us"`
 	P90US      float64 `json:"p90_us"`
 	LoadMS     float64 `json:"load_ms"`
-	Reply      string  `json:"reply"`
+	Reply      string  `json:"reply"` // the first reply message, cut to 64 bytes
+	ReplyBytes int     `json:"reply_bytes"`
+	Payload    int     `json:"payload_bytes"`
 	GoVersion  string  `json:"go_version"`
 	Runtime    string  `json:"runtime"`
 	PluginPath string  `json:"plugin"`
@@ -47,26 +51,33 @@ func main() {
 	bench := flag.Int("bench", 0, "time `N` Greet calls and print median/mean µs per call as JSON")
 	warmup := flag.Int("warmup", 1000, "untimed calls before a -bench run")
 	suite := flag.String("suite", "greet", "`SUITE`: greet (helloworld), host-functions or fields")
+	payload := flag.Int("payload", 0, "with -bench: use a name of `BYTES` 'x' bytes (NAME is then omitted)")
 	flag.Usage = func() {
 		out := flag.CommandLine.Output()
 		fmt.Fprintf(out, "usage: %s [-bench N [-warmup W]] PLUGIN.wasm NAME\n", os.Args[0])
+		fmt.Fprintf(out, "       %s -bench N [-warmup W] -payload BYTES PLUGIN.wasm\n", os.Args[0])
 		fmt.Fprintf(out, "       %s -suite host-functions PLUGIN.wasm NAME\n", os.Args[0])
 		fmt.Fprintf(out, "       %s -suite fields PLUGIN.wasm\n", os.Args[0])
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	nargs := 2
-	if *suite == "fields" {
+	if *suite == "fields" || *payload > 0 {
 		nargs = 1
 	}
-	if flag.NArg() != nargs || *bench < 0 || *warmup < 0 || (*bench > 0 && *suite != "greet") {
+	if flag.NArg() != nargs || *bench < 0 || *warmup < 0 || *payload < 0 ||
+		(*bench > 0 && *suite != "greet") || (*payload > 0 && *bench == 0) {
 		flag.Usage()
 		os.Exit(2)
 	}
 	var err error
 	switch *suite {
 	case "greet":
-		err = run(flag.Arg(0), flag.Arg(1), *bench, *warmup)
+		name := flag.Arg(1)
+		if *payload > 0 {
+			name = strings.Repeat("x", *payload)
+		}
+		err = run(flag.Arg(0), name, *bench, *warmup, *payload > 0)
 	case "host-functions":
 		err = runHostFunctions(flag.Arg(0), flag.Arg(1))
 	case "fields":
@@ -81,7 +92,7 @@ func main() {
 	}
 }
 
-func run(path, name string, bench, warmup int) error {
+func run(path, name string, bench, warmup int, payloadMode bool) error {
 	ctx := context.Background()
 	p, err := greeting.NewGreeterPlugin(ctx)
 	if err != nil {
@@ -128,7 +139,7 @@ func run(path, name string, bench, warmup int) error {
 	us := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
 	res := benchResult{
 		Peer:       "go-plugin",
-		Case:       "small_rpc",
+		Case:       benchCase(len(name), payloadMode),
 		Calls:      bench,
 		Warmup:     warmup,
 		MedianUS:   us(median(samples)),
@@ -136,7 +147,9 @@ func run(path, name string, bench, warmup int) error {
 		MinUS:      us(samples[0]),
 		P90US:      us(samples[(len(samples)*9)/10]),
 		LoadMS:     loadMS,
-		Reply:      reply.GetMessage(),
+		Reply:      cut(reply.GetMessage(), 64),
+		ReplyBytes: len(reply.GetMessage()),
+		Payload:    len(name),
 		GoVersion:  runtime.Version(),
 		Runtime:    "wazero",
 		PluginPath: path,
@@ -155,4 +168,18 @@ func median(sorted []time.Duration) time.Duration {
 		return sorted[n/2]
 	}
 	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+func benchCase(payload int, payloadMode bool) string {
+	if !payloadMode {
+		return "small_rpc"
+	}
+	return fmt.Sprintf("payload_%d", payload)
+}
+
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }
