@@ -6,6 +6,7 @@ it on. One daemon thread per engine advances the epoch, and only while some call
 
 from __future__ import annotations
 
+import ctypes
 import importlib.metadata
 import math
 import platform
@@ -17,7 +18,8 @@ import wasmtime
 from . import _native
 
 TICK = 0.005  # seconds per epoch tick: deadlines fire within TICK (+ scheduling) of their time
-_IDLE_AFTER = 1.0  # stop ticking this long after the last deadline passed
+_IDLE_AFTER = 1.0  # keep ticking this long after the last deadline, so busy callers never take the lock
+_deadlines: dict[float, ctypes.c_uint64] = {}
 
 
 class EpochTicker:
@@ -35,13 +37,24 @@ class EpochTicker:
         # +1: the first tick may come right after the deadline is set, so never fire early.
         return math.ceil(timeout / TICK) + 1
 
+    @staticmethod
+    def deadline(timeout: float) -> ctypes.c_uint64:
+        """`ticks(timeout)` as the ready-made argument of the per-call deadline (cached per timeout)."""
+        arg = _deadlines.get(timeout)
+        if arg is None:
+            if len(_deadlines) > 1024:
+                _deadlines.clear()
+            arg = _deadlines[timeout] = ctypes.c_uint64(EpochTicker.ticks(timeout))
+        return arg
+
     def need(self, until: float) -> None:
         """Make sure the epoch advances at least until monotonic time `until`."""
         if until <= self._until:  # lock-free common case: already covered
             return
         with self._cond:
             if until > self._until:
-                self._until = until
+                # Over-provision so the calls of the next second take the lock-free path.
+                self._until = until + _IDLE_AFTER
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="wasmplug-epoch", daemon=True)
                 self._thread.start()
@@ -52,7 +65,7 @@ class EpochTicker:
         last = time.monotonic()
         while True:
             with self._cond:
-                while time.monotonic() > self._until + _IDLE_AFTER:
+                while time.monotonic() > self._until:
                     self._cond.wait()
                     last = time.monotonic()
             time.sleep(TICK)

@@ -17,19 +17,21 @@ from wasmtime import _ffi as ffi
 # Functions on the hot path keep argtypes unset (None): arguments are pre-built ctypes objects.
 # CDLL releases the GIL for the duration of the call, so guests run in parallel across threads.
 _LIB = ctypes.CDLL(str(ffi.filename))
+# Short non-blocking calls (no wasm runs) go through a PyDLL handle: keeping the GIL is cheaper than
+# releasing and re-taking it.
+_QUICK = ctypes.PyDLL(str(ffi.filename))
 
 call_unchecked = _LIB.wasmtime_func_call_unchecked
 call_unchecked.restype = ctypes.c_void_p
 
-set_epoch_deadline = _LIB.wasmtime_context_set_epoch_deadline
-set_epoch_deadline.restype = None
-set_epoch_deadline.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+set_epoch_deadline = _QUICK.wasmtime_context_set_epoch_deadline
+set_epoch_deadline.restype = None  # argtypes unset: called per call with (c_void_p, c_uint64) objects
 
-set_fuel = _LIB.wasmtime_context_set_fuel
+set_fuel = _QUICK.wasmtime_context_set_fuel
 set_fuel.restype = ctypes.c_void_p
 set_fuel.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
 
-increment_epoch = _LIB.wasmtime_engine_increment_epoch
+increment_epoch = _QUICK.wasmtime_engine_increment_epoch
 increment_epoch.restype = None
 increment_epoch.argtypes = [ctypes.c_void_p]
 
@@ -66,6 +68,7 @@ def set_output(wasi: wasmtime.WasiConfig, stderr: bool, cb: Any) -> None:
 
 # wasmtime_val_raw_t is 16 bytes: slot i of an args/results buffer is int64 index 2*i.
 MAX_TICKS = 1 << 62  # "no deadline": far beyond any epoch the ticker can reach
+NO_DEADLINE = ctypes.c_uint64(MAX_TICKS)
 
 
 def address(obj: Any) -> int:

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, Protocol, TypeVar, Union, cast
+from typing import Callable, Protocol, TypeVar, Union
 
 from google.protobuf.message import DecodeError as _ProtoDecodeError
 
-from ._engine import EpochTicker
+from ._engine import EpochTicker, _deadlines
 from ._host import HostModule
 from ._image import Image
 from ._instance import Instance
@@ -108,8 +108,8 @@ class Plugin:
         """
         try:
             # upb parses any buffer: straight from the memoryview over the plugin's memory, no copy.
-            parse = cast(Callable[[memoryview], M], reply_type.FromString)
-            return self._call(export, request.SerializeToString(), timeout, fuel, memory_limit, parse)
+            return self._call(export, request.SerializeToString(), timeout, fuel, memory_limit,
+                              reply_type.FromString)  # type: ignore[arg-type]
         except _ProtoDecodeError as exc:
             raise DecodeError(f"{export}: reply is not a valid {_name(reply_type)}: {exc}") from exc
 
@@ -136,10 +136,10 @@ class Plugin:
     ) -> R:
         if timeout is None:
             timeout = self._timeout
-        ticks = 0
+        deadline = None
         if timeout is not None:
             self._ticker.need(time.monotonic() + timeout)
-            ticks = EpochTicker.ticks(timeout)
+            deadline = _deadlines.get(timeout) or EpochTicker.deadline(timeout)
         pool = self._pool
         inst = pool.get()
         try:
@@ -147,8 +147,13 @@ class Plugin:
                 inst.timeout = timeout  # only for the error message
             if memory_limit is not None:
                 inst.set_memory_limit(memory_limit)
-            r = inst.invoke(export, data, ticks, fuel)
-            view = inst.reply(r, export)
+            r = inst.invoke(export, data, deadline, fuel)
+            ptr = r >> 32
+            end = ptr + (r & 0x7FFFFFFF)
+            view = inst.memory.view
+            if end > len(view):
+                view = inst.covering(ptr, end - ptr, export)
+            view = view[ptr:end]
             if r & _ERR:
                 raise PluginError(str(view, "utf-8", "replace"), export)
             # Decoded while the instance is still checked out: no other thread can overwrite the reply.

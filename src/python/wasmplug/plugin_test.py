@@ -138,3 +138,12 @@ def test_load_errors(tmp_path: Path) -> None:
         wasmplug.Plugin.load(b"not wasm at all", config=PluginConfig(cache_dir=False))
     with pytest.raises(wasmplug.LoadError, match="cannot read"):
         wasmplug.Plugin.load(tmp_path / "missing.wasm")
+
+
+def test_request_sizes_across_buffer_reuse_thresholds(abi: wasmplug.Plugin) -> None:
+    """Small requests reuse a scratch buffer (wasmplug guests), large ones are malloc'ed per call."""
+    sizes = [1, 16, 1023, 1024, 1025, 5000, 65535, 65536, 65537, 1 << 20, 3, 70000, 2]
+    for i, n in enumerate(sizes):
+        payload = bytes((i + j) % 251 for j in range(n))
+        assert abi.call_bytes("echo", payload) == payload
+        assert abi.call_bytes("upper", b"abc") == b"ABC"  # a short request right after a long one
