@@ -7,13 +7,16 @@ it on. One daemon thread per engine advances the epoch, and only while some call
 from __future__ import annotations
 
 import ctypes
-import importlib.metadata
 import math
+import os
 import platform
 import threading
 import time
 
+from pathlib import Path
+
 import wasmtime
+from wasmtime import _ffi as ffi
 
 from . import _native
 
@@ -112,10 +115,18 @@ _version: str | None = None
 
 
 def _wasmtime_version() -> str:
+    """wasmtime's version plus the identity of its native library (a rebuilt library gets new keys).
+
+    Read from the dist-info directory name: importlib.metadata costs tens of ms at import.
+    """
     global _version
     if _version is None:
+        site = Path(wasmtime.__file__).parent.parent
+        versions = sorted(p.name[len("wasmtime-") : -len(".dist-info")] for p in site.glob("wasmtime-*.dist-info"))
         try:
-            _version = importlib.metadata.version("wasmtime")
-        except importlib.metadata.PackageNotFoundError:
-            _version = "unknown"
+            st = os.stat(ffi.filename)
+            lib = f"{st.st_size}-{st.st_mtime_ns}"
+        except OSError:
+            lib = "?"
+        _version = f"{'|'.join(versions) or 'unknown'}@{lib}"
     return _version

@@ -10,7 +10,7 @@ from typing import Any
 
 import wasmtime
 
-from . import _cache, _engine, _host
+from . import _cache, _engine, _host, _native
 from .config import PluginConfig
 from .errors import ExportError, LoadError
 
@@ -40,7 +40,7 @@ class Image:
             self.module = _cache.compile_module(self.engine.engine, self.engine.key, wasm, cache_dir)
         except wasmtime.WasmtimeError as exc:
             raise LoadError(f"invalid wasm module: {exc}") from exc
-        self._exports: dict[str, Any] = {e.name: e.type for e in self.module.exports}
+        self._exports = _native.export_types(self.module)
         self._checked: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
         self._lock = threading.Lock()
         if not isinstance(self._exports.get("memory"), wasmtime.MemoryType):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import atexit
-import concurrent.futures
 import functools
 import os
 import time
@@ -13,7 +11,7 @@ from collections.abc import Sequence
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Protocol, TypeVar, Union
 
 from google.protobuf.message import DecodeError as _ProtoDecodeError
 
@@ -24,6 +22,9 @@ from ._instance import Instance
 from ._pool import Pool
 from .config import PluginConfig
 from .errors import DecodeError, PluginError, VersionMismatchError, WasmplugError
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Traversable]
 
@@ -174,12 +175,16 @@ class Plugin:
         memory_limit: int | None = None,
     ) -> M:
         """`call` on a worker thread, off the event loop (wasm runs without the GIL)."""
+        import asyncio  # imported on first use: it costs ~10 ms at startup
+
         loop = asyncio.get_running_loop()
         fn = functools.partial(self.call, export, request, reply_type,
                                timeout=timeout, fuel=fuel, memory_limit=memory_limit)
         return await loop.run_in_executor(self._get_executor(), fn)
 
     async def call_bytes_async(self, export: str, request: bytes, *, timeout: float | None = None) -> bytes:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         fn = functools.partial(self.call_bytes, export, request, timeout=timeout)
         return await loop.run_in_executor(self._get_executor(), fn)
@@ -187,6 +192,8 @@ class Plugin:
     def _get_executor(self) -> concurrent.futures.ThreadPoolExecutor:
         ex = self._executor
         if ex is None:
+            import concurrent.futures
+
             if self._pool.closed:
                 raise WasmplugError("plugin is closed")
             ex = self._executor = concurrent.futures.ThreadPoolExecutor(
