@@ -341,7 +341,7 @@ def extism_wasm(out_dir: Path) -> Path:
 
 def test_extism_guest(extism_wasm: Path) -> None:
     os.environ.setdefault("EXTISM_CACHE_CONFIG", "")  # no compile cache under ~/.cache
-    import extism
+    import extism  # type: ignore[import-untyped]
 
     abi = describe(str(extism_wasm))
     assert abi["exports"]["echo"] == abi["exports"]["noop"] == "func() -> (i32)"

@@ -38,8 +38,8 @@ def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any]) -> BaseE
 def fields(wasm: str) -> None:
     from google.protobuf.empty_pb2 import Empty
 
-    import fields_pb2 as pb  # pants: no-infer-dep (generated at test time)
-    from fields_wasmplug import FieldTestPlugin  # pants: no-infer-dep
+    import fields_pb2 as pb  # type: ignore[import-not-found]  # pants: no-infer-dep
+    from fields_wasmplug import FieldTestPlugin  # type: ignore[import-not-found]  # pants: no-infer-dep
 
     with FieldTestPlugin(config=CONFIG).load(wasm) as plugin:
         # An empty request: go-plugin passes ptr=0, size=0 (no malloc).
@@ -67,6 +67,14 @@ def fields(wasm: str) -> None:
         assert plugin.test_empty_input(Empty()).ok is True
 
 
+def _host_sdk() -> tuple[Any, Any]:
+    """The generated modules for go-plugin's tests/host-functions/proto/host.proto."""
+    import host_pb2  # type: ignore[import-not-found]  # pants: no-infer-dep
+    from host_wasmplug import GreeterPlugin  # type: ignore[import-not-found]  # pants: no-infer-dep
+
+    return host_pb2, GreeterPlugin
+
+
 class JsonHost:
     """Python implementation of go-plugin's tests/host-functions ``HostFunctions`` service."""
 
@@ -75,7 +83,7 @@ class JsonHost:
         self.raises = raises
 
     def parse_json(self, request: Any) -> Any:
-        import host_pb2 as pb  # pants: no-infer-dep
+        pb, _ = _host_sdk()
 
         self.calls += 1
         if self.raises:
@@ -87,8 +95,7 @@ class JsonHost:
 
 
 def host_functions(wasm: str) -> None:
-    import host_pb2 as pb  # pants: no-infer-dep
-    from host_wasmplug import GreeterPlugin  # pants: no-infer-dep
+    pb, GreeterPlugin = _host_sdk()
 
     host = JsonHost()
     with GreeterPlugin(config=CONFIG).load(wasm, host_functions=host) as plugin:
@@ -99,8 +106,7 @@ def host_functions(wasm: str) -> None:
 
 
 def host_functions_empty(wasm: str) -> None:
-    import host_pb2 as pb  # pants: no-infer-dep
-    from host_wasmplug import GreeterPlugin  # pants: no-infer-dep
+    pb, GreeterPlugin = _host_sdk()
 
     host = JsonHost()
     with GreeterPlugin(config=CONFIG).load(wasm, host_functions=host) as plugin:
@@ -112,8 +118,7 @@ def host_functions_empty(wasm: str) -> None:
 def host_function_raises(wasm: str) -> None:
     """A Python exception in a host function reaches a go-plugin-built guest as a trap (go-plugin has no error
     channel for host functions; design.md §2 negotiates one only with `wasmplug_abi`)."""
-    import host_pb2 as pb  # pants: no-infer-dep
-    from host_wasmplug import GreeterPlugin  # pants: no-infer-dep
+    pb, GreeterPlugin = _host_sdk()
 
     host = JsonHost(raises=True)
     with GreeterPlugin(config=CONFIG).load(wasm, host_functions=host) as plugin:
