@@ -84,9 +84,9 @@ class Pool:
             self._cond.notify()
 
     def prefill(self, n: int) -> None:
-        """Create instances up to `n` idle ones (bounded by the pool size)."""
+        """Create instances until `n` are idle (bounded by the pool size); reuses idle ones first."""
         made = [self.get() for _ in range(min(n, self._max))]
-        for inst in made:
+        for inst in reversed(made):
             self.put(inst)
 
     def close(self) -> None:

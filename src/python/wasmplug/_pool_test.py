@@ -63,3 +63,12 @@ def test_waiters_get_instances_when_pool_is_full(guest: Guest, cache_dir: Path, 
         in_threads(lambda _: results.append(p.call_bytes("work", b"2000000")), 4)
         assert len(results) == 4 and len(set(results)) == 1
         assert p.instances == 1
+
+
+def test_prefill(guest: Guest, cache_dir: Path) -> None:
+    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=4)) as p:
+        assert p.instances == 1  # load creates one, so load errors surface at load
+        p.prefill(3)
+        assert (p.instances, p.idle_instances) == (3, 3)
+        p.prefill(10)
+        assert (p.instances, p.idle_instances) == (4, 4)  # bounded by max_instances

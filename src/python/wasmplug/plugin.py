@@ -227,6 +227,10 @@ class Plugin:
         """True if the guest exports `wasmplug_abi` (host-function errors are returned, not trapped)."""
         return self._image.has_abi
 
+    def prefill(self, n: int) -> None:
+        """Warm the pool: create instances (running `_initialize`) until `n` are idle, at most `max_instances`."""
+        self._pool.prefill(n)
+
     @property
     def instances(self) -> int:
         """Live instances (idle + in use)."""
