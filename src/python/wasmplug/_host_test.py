@@ -104,3 +104,15 @@ def test_host_functions_with_threads(guest: Guest, cache_dir: Path, in_threads: 
 
         in_threads(worker, 6)
     assert errors == []
+
+
+def test_keyboard_interrupt_in_host_function_propagates(guest: Guest, cache_dir: Path) -> None:
+    def interrupted(req: memoryview) -> bytes:
+        raise KeyboardInterrupt
+
+    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(interrupted)) as p:
+        with pytest.raises(KeyboardInterrupt):
+            p.call_bytes("call_host_echo", b"x")
+        assert p.instances == 0  # the wasm stack was unwound by a trap: the instance is gone
+        with pytest.raises(wasmplug.PluginError):
+            p.call_bytes("call_host_fail", b"still usable")

@@ -257,6 +257,8 @@ class Instance:
         host_error, self.host_error = self.host_error, None
         if isinstance(host_error, (DeadlineExceeded, MemoryLimitError, TrapError)):
             return host_error  # raised by our own re-entrant malloc inside a host function
+        if host_error is not None and not isinstance(host_error, Exception):
+            raise host_error  # KeyboardInterrupt, SystemExit in a host function: not a plugin failure
         first = message.strip().splitlines()[0] if message.strip() else "trap"
         if code == wasmtime.TrapCode.INTERRUPT:
             return DeadlineExceeded(f"{export}: deadline exceeded ({self.timeout:g} s)")

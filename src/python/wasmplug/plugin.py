@@ -21,7 +21,7 @@ from ._image import Image
 from ._instance import Instance
 from ._pool import Pool
 from .config import PluginConfig
-from .errors import DecodeError, PluginError, VersionMismatchError, WasmplugError
+from .errors import DecodeError, LoadError, PluginError, VersionMismatchError, WasmplugError
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -55,8 +55,6 @@ def _read(source: Source) -> bytes:
         if hasattr(source, "read_bytes"):
             return source.read_bytes()
     except OSError as exc:
-        from .errors import LoadError
-
         raise LoadError(f"cannot read plugin {source}: {exc}") from exc
     raise TypeError(f"cannot load a plugin from {type(source).__name__}")
 
