@@ -29,7 +29,7 @@ def load() -> Worker:
 
 
 def main() -> int:
-    stopped = []
+    stopped: list[wasmplug.WasmplugError] = []
     with load() as worker:
         print("sum(1..1000) =", worker.sum(SumRequest(n=1000)).total)
 
