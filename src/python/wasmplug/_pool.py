@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import collections
 import threading
+import time
 from typing import Callable
 
 from ._instance import Instance
-from .errors import WasmplugError
+from .errors import DeadlineExceeded, WasmplugError
 
 
 class Pool:
@@ -34,13 +35,15 @@ class Pool:
     def idle(self) -> int:
         return len(self._idle)
 
-    def get(self) -> Instance:
+    def get(self, timeout: float | None = None) -> Instance:
+        """An idle instance, a new one if the pool may grow, else wait (at most `timeout` seconds)."""
         try:
             return self._idle.pop()  # LIFO: the most recently used instance is the warmest
         except IndexError:
-            return self._get_slow()
+            return self._get_slow(timeout)
 
-    def _get_slow(self) -> Instance:
+    def _get_slow(self, timeout: float | None) -> Instance:
+        give_up = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while True:
                 if self.closed:
@@ -52,9 +55,16 @@ class Pool:
                 if self._size < self._max:
                     self._size += 1
                     break
+                wait = 0.25  # belt and braces against a missed wake-up
+                if give_up is not None:
+                    left = give_up - time.monotonic()
+                    if left <= 0:
+                        raise DeadlineExceeded(f"no plugin instance became free within {timeout:g} s "
+                                               f"(max_instances={self._max})")
+                    wait = min(wait, left)
                 self._waiters += 1
                 try:
-                    self._cond.wait(0.25)  # timeout: belt and braces against a missed wake-up
+                    self._cond.wait(wait)
                 finally:
                     self._waiters -= 1
         try:

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+import pytest
+
 import wasmplug
 from wasmplug import PluginConfig
 
@@ -72,3 +74,28 @@ def test_prefill(guest: Guest, cache_dir: Path) -> None:
         assert (p.instances, p.idle_instances) == (3, 3)
         p.prefill(10)
         assert (p.instances, p.idle_instances) == (4, 4)  # bounded by max_instances
+
+
+def test_deadline_covers_waiting_for_an_instance(guest: Guest, cache_dir: Path) -> None:
+    import threading
+    import time
+
+    cfg = PluginConfig(cache_dir=cache_dir, max_instances=1)
+    outcome: list[BaseException] = []
+
+    def hog(p: wasmplug.Plugin) -> None:
+        try:
+            p.call_bytes("spin", b"", timeout=2.0)  # long enough that the main thread surely waits
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with wasmplug.Plugin.load(guest("abi"), config=cfg) as p:
+        busy = threading.Thread(target=hog, args=(p,))
+        busy.start()
+        while p.idle_instances:  # wait until the only instance is checked out
+            time.sleep(0.001)
+        with pytest.raises(wasmplug.DeadlineExceeded, match="no plugin instance became free"):
+            p.call_bytes("echo", b"x", timeout=0.05)
+        busy.join()
+        assert [type(e) for e in outcome] == [wasmplug.DeadlineExceeded]
+        assert p.call_bytes("echo", b"x", timeout=1.0) == b"x"

@@ -140,7 +140,7 @@ class Plugin:
             self._ticker.need(time.monotonic() + timeout)
             deadline = _deadlines.get(timeout) or EpochTicker.deadline(timeout)
         pool = self._pool
-        inst = pool.get()
+        inst = pool.get(timeout)  # the deadline also bounds waiting for a free instance
         try:
             if timeout is not None:
                 inst.timeout = timeout  # only for the error message
