@@ -83,8 +83,9 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
 
     def callback(_env: int, _caller: int, args: int, _nargs: int) -> int:
         inst = current.inst
+        if inst is None:  # cannot happen through Plugin calls; never crash if it does
+            return _trap(f"host function {qualname} called outside a plugin call")
         try:
-            assert inst is not None, "host function called outside a plugin call"
             v = from_address(args)
             ptr = v[0] & 0xFFFFFFFF
             size = v[2] & 0xFFFFFFFF
@@ -108,6 +109,8 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
             if n == 0:
                 v[0] = is_err
                 return 0
+            if n >= _ERR_BIT:
+                raise ValueError(f"reply of {n} bytes does not fit the ABI (< 2 GiB)")
             p = inst.guest_malloc(n)
             view = mem.view
             if p + n > len(view):
@@ -116,8 +119,7 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
             v[0] = (p << 32) | n | is_err
             return 0
         except BaseException as exc:  # never let an exception unwind through wasm frames
-            if inst is not None:
-                inst.host_error = exc
+            inst.host_error = exc
             return _trap(f"host function {qualname} raised {type(exc).__name__}: {exc}")
 
     return _native.HOST_CALLBACK(callback)
