@@ -26,7 +26,12 @@ _deadlines: dict[float, ctypes.c_uint64] = {}
 
 
 class EpochTicker:
-    """Advances one engine's epoch every TICK seconds while any deadline is pending."""
+    """Advances one engine's epoch every TICK seconds while any deadline is pending.
+
+    The epoch stands for the real time `last`. When the thread oversleeps (a busy machine) it catches
+    up, so deadlines are not stretched; a deadline armed while the epoch lags behind real time gets the
+    lag added, so catching up never makes it fire early.
+    """
 
     def __init__(self, engine: wasmtime.Engine) -> None:
         self._engine = engine
@@ -34,50 +39,54 @@ class EpochTicker:
         self._cond = threading.Condition(threading.Lock())
         self._until = 0.0  # monotonic time until which ticks are needed
         self._thread: threading.Thread | None = None
+        self._idle = True
+        self.last = time.monotonic()  # the real time the current epoch stands for
 
     @staticmethod
     def ticks(timeout: float) -> int:
-        # +1: the first tick may come right after the deadline is set, so never fire early.
+        # +1: the next tick may come right after the deadline is armed, so never fire early.
         return math.ceil(timeout / TICK) + 1
 
-    @staticmethod
-    def deadline(timeout: float) -> ctypes.c_uint64:
-        """`ticks(timeout)` as the ready-made argument of the per-call deadline (cached per timeout)."""
+    def arm(self, timeout: float) -> ctypes.c_uint64:
+        """Make sure the epoch advances for `timeout` seconds from now; the deadline argument to set."""
+        now = time.monotonic()
+        if now + timeout > self._until:
+            self._need(now + timeout)
+        lag = now - self.last
+        if lag > TICK:  # rare: the ticker is behind real time
+            return ctypes.c_uint64(self.ticks(timeout + lag))
         arg = _deadlines.get(timeout)
         if arg is None:
             if len(_deadlines) > 1024:
                 _deadlines.clear()
-            arg = _deadlines[timeout] = ctypes.c_uint64(EpochTicker.ticks(timeout))
+            arg = _deadlines[timeout] = ctypes.c_uint64(self.ticks(timeout))
         return arg
 
-    def need(self, until: float) -> None:
-        """Make sure the epoch advances at least until monotonic time `until`."""
-        if until <= self._until:  # lock-free common case: already covered
-            return
+    def _need(self, until: float) -> None:
         with self._cond:
             if until > self._until:
                 # Over-provision so the calls of the next second take the lock-free path.
                 self._until = until + _IDLE_AFTER
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="wasmplug-epoch", daemon=True)
-                self._thread.start()
-            else:
-                self._cond.notify()
+            if self._idle:
+                self._idle = False
+                self.last = time.monotonic()  # the epoch did not advance while idle: no lag
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="wasmplug-epoch", daemon=True)
+                    self._thread.start()
+                else:
+                    self._cond.notify()
 
     def _run(self) -> None:
-        last = time.monotonic()
         while True:
             with self._cond:
                 while time.monotonic() > self._until:
+                    self._idle = True
                     self._cond.wait()
-                    last = time.monotonic()
             time.sleep(TICK)
-            now = time.monotonic()
-            # Catch up when the thread overslept, so a busy machine does not stretch deadlines.
-            n = max(1, int((now - last) / TICK))
-            last += n * TICK
+            n = max(1, int((time.monotonic() - self.last) / TICK))
             for _ in range(n):
                 _native.increment_epoch(self._addr)
+            self.last += n * TICK  # after the increments: a reader may see a stale `last`, never an early one
 
 
 class EngineHandle:

@@ -7,13 +7,11 @@ classified only on the slow path. An instance that trapped is marked `broken` an
 from __future__ import annotations
 
 import ctypes
-import time
 from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
 from . import _native
-from ._engine import EpochTicker
 from ._memory import LinearMemory
 from ._wasi import StderrTail, make_wasi, panic_text
 from .errors import (
@@ -92,8 +90,7 @@ class Instance:
             if image.has_initialize:
                 init = _native.RawFunc(store, _func(exports, "_initialize"), 0)
                 if config.timeout is not None:  # a plugin that hangs in init must not hang the host
-                    image.engine.ticker.need(time.monotonic() + config.timeout)
-                    _set_deadline(self.ctx, EpochTicker.deadline(config.timeout))
+                    _set_deadline(self.ctx, image.engine.ticker.arm(config.timeout))
                     self.timeout = config.timeout
                 try:
                     self._call(init, "_initialize")

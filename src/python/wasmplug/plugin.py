@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import functools
 import os
-import time
 import weakref
 from collections.abc import Sequence
 from importlib.resources.abc import Traversable
@@ -15,7 +14,6 @@ from typing import TYPE_CHECKING, Callable, Protocol, TypeVar, Union
 
 from google.protobuf.message import DecodeError as _ProtoDecodeError
 
-from ._engine import EpochTicker, _deadlines
 from ._host import HostModule
 from ._image import Image
 from ._instance import Instance
@@ -135,10 +133,7 @@ class Plugin:
     ) -> R:
         if timeout is None:
             timeout = self._timeout
-        deadline = None
-        if timeout is not None:
-            self._ticker.need(time.monotonic() + timeout)
-            deadline = _deadlines.get(timeout) or EpochTicker.deadline(timeout)
+        deadline = None if timeout is None else self._ticker.arm(timeout)
         pool = self._pool
         inst = pool.get(timeout)  # the deadline also bounds waiting for a free instance
         try:
