@@ -75,8 +75,9 @@ def go_plugin_hostfn_wasm(out_dir: Path) -> dict[str, Path]:
     }
 
 
-def _generate(out_dir: Path, include: Path, proto: str, lang: str) -> Path:
-    gen = out_dir / f"gen-{lang}-{Path(proto).stem}"
+def _generate(out_dir: Path, include: Path, proto: str, lang: str, tag: str = "") -> Path:
+    gen = out_dir / f"gen-{lang}-{Path(proto).stem}{tag}"
+    assert not gen.exists(), gen
     builders.generate(include, proto, gen, lang=lang)
     return gen
 
@@ -316,6 +317,35 @@ def test_b_go_plugin_host_serves_our_guests_host_function_call(gohost: Path, our
     proc = run_gohost(gohost, "-suite", "host-functions", str(our_hostfn_wasm), "Sato")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Hello, Sato. This is Yamada (age 20), via wasmplug.\n"
+
+
+# --- API version negotiation, both ways: go-plugin's exact message -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def greet_v2_include(out_dir: Path, go_plugin_dir: Path) -> Path:
+    """go-plugin's greet.proto with `version=2` (a modified copy in the test's temp dir)."""
+    src = (go_plugin_dir / builders.HELLOWORLD_INCLUDE / builders.HELLOWORLD_PROTO).read_text()
+    assert "// go:plugin type=plugin version=1" in src
+    include = out_dir / "greet-v2"
+    (include / "greeting").mkdir(parents=True)
+    (include / builders.HELLOWORLD_PROTO).write_text(src.replace("type=plugin version=1", "type=plugin version=2"))
+    return include
+
+
+def test_a_version_mismatch(out_dir: Path, greet_v2_include: Path, go_plugin_wasm: dict[str, Path]) -> None:
+    gen = _generate(out_dir, greet_v2_include, builders.HELLOWORLD_PROTO, "python", tag="-v2")
+    proc = run_pyhost(gen, str(go_plugin_wasm["plugin-morning"]), NAME)
+    assert proc.returncode == 1
+    assert "VersionMismatchError: API version mismatch, host: 2, plugin: 1" in proc.stderr, proc.stderr
+
+
+def test_b_version_mismatch(gohost: Path, out_dir: Path, greet_v2_include: Path) -> None:
+    gen = _generate(out_dir, greet_v2_include, builders.HELLOWORLD_PROTO, "go", tag="-v2")
+    wasm = builders.build_our_plugin(gen, out_dir / "ourplugin-v2.wasm")
+    proc = run_gohost(gohost, str(wasm), NAME)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().endswith("API version mismatch, host: 1, plugin: 2"), proc.stderr
 
 
 # --- sanity: our SDKs on both sides, same protos -----------------------------------------------------------
