@@ -386,7 +386,10 @@ class MessageGen:
                        f"\te.Tag({num}, wire.BytesType)", "\te.Varint(uint64(p))",
                        f"\tfor _, v := range {x} {{", f"\t\t{e}", "\t}", "}"]
                 return size, enc
-            size = [f"for _, v := range {x} {{", f"\tsize += {tag} + {s}", "}"]
+            if s.isdigit():  # fixed-size elements ([packed = false] double, fixed32, bool, ...)
+                size = [f"size += len({x}) * ({tag} + {s})"]
+            else:
+                size = [f"for _, v := range {x} {{", f"\tsize += {tag} + {s}", "}"]
             enc = [f"for _, v := range {x} {{", f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"]
             return size, enc
         oneof = f.oneof

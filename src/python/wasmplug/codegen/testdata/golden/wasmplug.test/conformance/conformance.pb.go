@@ -128,6 +128,10 @@ type AllTypes struct {
 	REnum     []Color
 	RNested   []*AllTypes_Nested
 	RUnpacked []int32
+	// [packed = false] with fixed-size elements (their size is len * (tag + width), no loop).
+	RUnpackedDouble  []float64
+	RUnpackedFixed32 []uint32
+	RUnpackedBool    []bool
 	// proto3 optional (explicit presence).
 	ODouble   *float64
 	OFloat    *float32
@@ -261,6 +265,7 @@ func (m *AllTypes) Size() (size int) {
 	if m.FAliased != 0 {
 		size += 2 + wire.SizeVarint(uint64(m.FAliased))
 	}
+	size += len(m.RUnpackedBool) * (2 + 1)
 	if len(m.RDouble) > 0 {
 		p := 8 * len(m.RDouble)
 		size += 2 + wire.SizeBytes(p)
@@ -350,6 +355,8 @@ func (m *AllTypes) Size() (size int) {
 	for _, v := range m.RUnpacked {
 		size += 2 + wire.SizeVarint(uint64(v))
 	}
+	size += len(m.RUnpackedDouble) * (2 + 8)
+	size += len(m.RUnpackedFixed32) * (2 + 4)
 	if m.ODouble != nil {
 		size += 2 + 8
 	}
@@ -569,6 +576,10 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		e.Tag(19, wire.VarintType)
 		e.Varint(uint64(m.FAliased))
 	}
+	for _, v := range m.RUnpackedBool {
+		e.Tag(20, wire.VarintType)
+		e.Bool(v)
+	}
 	if len(m.RDouble) > 0 {
 		p := 8 * len(m.RDouble)
 		e.Tag(21, wire.BytesType)
@@ -717,6 +728,14 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	for _, v := range m.RUnpacked {
 		e.Tag(38, wire.VarintType)
 		e.Varint(uint64(v))
+	}
+	for _, v := range m.RUnpackedDouble {
+		e.Tag(39, wire.Fixed64Type)
+		e.Fixed64(math.Float64bits(v))
+	}
+	for _, v := range m.RUnpackedFixed32 {
+		e.Tag(40, wire.Fixed32Type)
+		e.Fixed32(v)
 	}
 	if m.ODouble != nil {
 		e.Tag(41, wire.Fixed64Type)
@@ -1083,6 +1102,19 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 				m.FAliased = Aliased(d.Varint())
 				continue
 			}
+		case 20:
+			if d.Type() == wire.VarintType {
+				m.RUnpackedBool = append(m.RUnpackedBool, d.Varint() != 0)
+				continue
+			}
+			if d.Type() == wire.BytesType {
+				old := d.Enter()
+				for d.More() {
+					m.RUnpackedBool = append(m.RUnpackedBool, d.Varint() != 0)
+				}
+				d.Leave(old)
+				continue
+			}
 		case 21:
 			if d.Type() == wire.Fixed64Type {
 				m.RDouble = append(m.RDouble, math.Float64frombits(d.Fixed64()))
@@ -1291,6 +1323,32 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 				old := d.Enter()
 				for d.More() {
 					m.RUnpacked = append(m.RUnpacked, int32(d.Varint()))
+				}
+				d.Leave(old)
+				continue
+			}
+		case 39:
+			if d.Type() == wire.Fixed64Type {
+				m.RUnpackedDouble = append(m.RUnpackedDouble, math.Float64frombits(d.Fixed64()))
+				continue
+			}
+			if d.Type() == wire.BytesType {
+				old := d.Enter()
+				for d.More() {
+					m.RUnpackedDouble = append(m.RUnpackedDouble, math.Float64frombits(d.Fixed64()))
+				}
+				d.Leave(old)
+				continue
+			}
+		case 40:
+			if d.Type() == wire.Fixed32Type {
+				m.RUnpackedFixed32 = append(m.RUnpackedFixed32, d.Fixed32())
+				continue
+			}
+			if d.Type() == wire.BytesType {
+				old := d.Enter()
+				for d.More() {
+					m.RUnpackedFixed32 = append(m.RUnpackedFixed32, d.Fixed32())
 				}
 				d.Leave(old)
 				continue
@@ -2171,6 +2229,27 @@ func (m *AllTypes) GetRNested() []*AllTypes_Nested {
 func (m *AllTypes) GetRUnpacked() []int32 {
 	if m != nil {
 		return m.RUnpacked
+	}
+	return nil
+}
+
+func (m *AllTypes) GetRUnpackedDouble() []float64 {
+	if m != nil {
+		return m.RUnpackedDouble
+	}
+	return nil
+}
+
+func (m *AllTypes) GetRUnpackedFixed32() []uint32 {
+	if m != nil {
+		return m.RUnpackedFixed32
+	}
+	return nil
+}
+
+func (m *AllTypes) GetRUnpackedBool() []bool {
+	if m != nil {
+		return m.RUnpackedBool
 	}
 	return nil
 }
