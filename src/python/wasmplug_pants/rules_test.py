@@ -238,17 +238,27 @@ def test_go_package_override(rule_runner: RuleRunner) -> None:
     assert not any(f.startswith("wasmplug.example/") for f in files)
 
 
-def test_proto_error_names_file_and_line(rule_runner: RuleRunner) -> None:
+@pytest.mark.parametrize(
+    "proto, expected",
+    [
+        # protoc's own parse error
+        ('syntax = "proto3";\npackage bad;\nmessage M {\n  strin x = 1;\n}\n', "src/proto/bad/bad.proto:4:"),
+        # the generator's error (an unknown go:plugin type)
+        (
+            'syntax = "proto3";\npackage bad;\nmessage M {}\n\n// go:plugin type=bogus\n'
+            "service S {\n  rpc Do(M) returns (M) {}\n}\n",
+            "src/proto/bad/bad.proto:6:",
+        ),
+    ],
+)
+def test_proto_error_names_file_and_line(rule_runner: RuleRunner, proto: str, expected: str) -> None:
     rule_runner.write_files(
-        {
-            "src/proto/bad/bad.proto": 'syntax = "proto3";\npackage bad;\nmessage M {\n  strin x = 1;\n}\n',
-            "src/proto/bad/BUILD": "plugin_proto_library(name='bad')\n",
-        }
+        {"src/proto/bad/bad.proto": proto, "src/proto/bad/BUILD": "plugin_proto_library(name='bad')\n"}
     )
     with pytest.raises(ExecutionError) as exc:
         generate(rule_runner, Address("src/proto/bad", target_name="bad"),
                  GeneratePythonFromPluginProtoRequest)
-    assert "src/proto/bad/bad.proto:4:" in str(exc.value)
+    assert expected in str(exc.value)
 
 
 def test_proto_imports_and_runtime_deps_inferred(rule_runner: RuleRunner) -> None:
