@@ -90,7 +90,16 @@ async def generator_sources(build_root: BuildRoot) -> GeneratorSources:
     if rel is not None:
         # In the repo that develops wasmplug: read through the engine, so edits invalidate.
         rel_dir = rel.as_posix()
-        snapshot = await Get(Snapshot, PathGlobs([f"{rel_dir}/**"]))
+        snapshot = await Get(
+            Snapshot,
+            PathGlobs(
+                [
+                    f"{rel_dir}/**",
+                    *(f"!{rel_dir}/**/{d}/**" for d in sorted(_EXCLUDED_DIRS)),
+                    *(f"!{rel_dir}/{d}/**" for d in sorted(_EXCLUDED_DIRS)),
+                ]
+            ),
+        )
         snapshot_digest = snapshot.digest
         keep = [f for f in snapshot.files if _is_generator_file(f[len(rel_dir) + 1 :])]
         subset = await Get(Digest, DigestSubset(snapshot_digest, PathGlobs(keep)))

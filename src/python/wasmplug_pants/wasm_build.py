@@ -315,9 +315,10 @@ async def build_wasm_plugin(
 
     # A plugin built on a generated guest SDK must register at least one plugin service.
     # (Hand-written ABI guests that import no generated package are not checked.)
+    own_contents = await Get(DigestContents, Digest, own_sources.snapshot.digest)
     sources_text = "\n".join(
         fc.content.decode("utf-8", "replace")
-        for fc in await Get(DigestContents, Digest, own_sources.snapshot.digest)
+        for fc in (*own_contents, *(fc for contents in lib_contents for fc in contents))
         if fc.path.endswith(".go")
     )
     imported_sdks = [p for p in generated_import_paths if f'"{p}"' in sources_text]
