@@ -33,3 +33,8 @@ def test_host_error_reaches_python() -> None:
     with GreeterPlugin().load(wasm("hello"), host_functions=Host()) as hello:
         with pytest.raises(wasmplug.PluginError, match="nothing to decorate"):
             hello.greet(Text(value=""))
+
+
+def test_runtime_package_dependency() -> None:
+    with TransformerPlugin().load("src.go.plugins.upper/upper.wasm") as upper:
+        assert upper.transform(Text(value="pkg")).value == "PKG"
