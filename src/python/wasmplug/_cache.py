@@ -3,8 +3,10 @@ the engine configuration.
 
 Compiling a 2 MB Go module takes 0.5-0.9 s. A cache entry is the raw artifact (`<key>.cwasm`, mapped
 by `Module.deserialize_file` without a copy) plus a small `<key>.meta` (magic, sha256 of the wasm,
-size and crc32 of the artifact). An entry is never trusted blindly: the directory must be private to
-this user, the meta must match, and the artifact's checksum is verified before wasmtime sees it.
+size and crc32 of the artifact, its stamp). An entry is never trusted blindly: the directory must be
+private to this user, the meta must match, and the artifact's checksum is verified before wasmtime sees
+it unless a settled stamp shows the file unchanged since it was last verified. A `<sha256(path)>.src`
+record remembers a wasm file's sha256 the same way, so a load from cache need not hash it.
 Anything that does not check out, or that wasmtime refuses (another version), is recompiled and
 replaced. Writes are atomic (write to a temp file, rename).
 """
@@ -17,13 +19,24 @@ import os
 import stat
 import struct
 import tempfile
+import time
 import zlib
 from pathlib import Path
 
 import wasmtime
 
-_MAGIC = b"WPCWASM2"
-_META = struct.Struct("<8s32sQI")  # magic, sha256(wasm), artifact size, crc32(artifact)
+_MAGIC = b"WPCWASM3"
+# magic, sha256(wasm), the artifact's stamp when its crc was last checked and when (0: never), its size, crc32
+_META = struct.Struct("<8s32s5qqQI")
+_SRC_MAGIC = b"WPSRC001"
+_SRC = struct.Struct("<8s5qq32s")  # magic, a wasm file's stamp, when it was hashed, its sha256
+# A stamp (dev, inode, size, mtime, ctime) vouches for a file's content only if the file had not changed
+# for this long when the content was checked (git's "racy clean" rule): a later write sets ctime to
+# after the check, so the stamp no longer matches; a file changed within the window (coarse fs
+# timestamps) is read in full. Like the artifact itself, the records are trusted only in a private dir.
+_SETTLED_NS = 2_000_000_000
+
+Stamp = tuple[int, int, int, int, int]
 
 
 def default_cache_dir() -> Path:
@@ -37,21 +50,67 @@ def entry_path(cache_dir: Path, wasm_digest: bytes, engine_key: str) -> Path:
     return cache_dir / f"{name}.cwasm"
 
 
-def compile_module(engine: wasmtime.Engine, engine_key: str, wasm: bytes, cache_dir: Path | None) -> wasmtime.Module:
-    """Compile `wasm`, or load it from `cache_dir` (None: no cache). Raises wasmtime errors on bad wasm."""
+def compile_module(
+    engine: wasmtime.Engine, engine_key: str, wasm: bytes | None, path: str | None, cache_dir: Path | None
+) -> wasmtime.Module:
+    """Compile the module (`wasm`, or if None the file at `path`), or load it from `cache_dir` (None: no
+    cache). Raises wasmtime errors on bad wasm, OSError if `path` cannot be read."""
+    if wasm is None:
+        assert path is not None
+        if cache_dir is None or not _private_dir(cache_dir):
+            wasm = _read_file(path)
+            digest = hashlib.sha256(wasm).digest()
+        else:
+            digest, wasm = _source_digest(cache_dir, path)
+    else:
+        digest = hashlib.sha256(wasm).digest()
     if cache_dir is None:
-        return _compile(engine, wasm)
-    digest = hashlib.sha256(wasm).digest()
-    path = entry_path(cache_dir, digest, engine_key)
-    module = _load(engine, path, digest)
+        return _compile(engine, wasm if wasm is not None else _read_file(path or ""))
+    module = _load(engine, entry_path(cache_dir, digest, engine_key), digest)
     if module is None:
+        if wasm is None:
+            wasm = _read_file(path or "")
+            digest = hashlib.sha256(wasm).digest()  # file code only under the digest of what was compiled
         module = _compile(engine, wasm)
-        _store(cache_dir, path, digest, module)
+        _store(cache_dir, entry_path(cache_dir, digest, engine_key), digest, module)
     return module
 
 
 def _compile(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
     return wasmtime.Module(engine, wasm)
+
+
+def _read_file(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _settled(st: os.stat_result, when_ns: int) -> bool:
+    return st.st_ctime_ns < when_ns - _SETTLED_NS
+
+
+def _source_digest(cache_dir: Path, path: str) -> tuple[bytes, bytes | None]:
+    """sha256 of the wasm file at `path` and its bytes; (digest, None) without reading the file when a
+    record shows it unchanged since it was hashed."""
+    record = cache_dir / (hashlib.sha256(os.path.abspath(path).encode()).hexdigest() + ".src")
+    with open(path, "rb") as f:
+        st = os.fstat(f.fileno())
+        try:
+            magic, *stamp, when, digest = _SRC.unpack(record.read_bytes())
+            if magic == _SRC_MAGIC and tuple(stamp) == _stamp(st) and _settled(st, when):
+                return digest, None
+        except (OSError, struct.error):
+            pass
+        now = time.time_ns()
+        wasm = f.read()
+    digest = hashlib.sha256(wasm).digest()
+    if _settled(st, now):
+        _write_best_effort(cache_dir, record, _SRC.pack(_SRC_MAGIC, *_stamp(st), now, digest))
+    return digest, wasm
 
 
 def _owned_by_us(st: os.stat_result) -> bool:
@@ -76,16 +135,23 @@ def _load(engine: wasmtime.Engine, path: Path, digest: bytes) -> wasmtime.Module
     try:
         if not _private_dir(path.parent):
             return None
-        magic, wasm_digest, size, crc = _META.unpack(meta)
+        magic, wasm_digest, *stamp, when, size, crc = _META.unpack(meta)
         if magic != _MAGIC or wasm_digest != digest:
             raise ValueError("foreign or corrupt cache meta")
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
             if not _owned_by_us(st) or st.st_size != size or size == 0:
                 raise ValueError("cache artifact does not match its meta")
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-                if zlib.crc32(m) != crc:
-                    raise ValueError("cache artifact checksum mismatch")
+            # The crc is checked only while the artifact's stamp does not vouch for it (see _SETTLED_NS).
+            # wasmtime's deserialize checks the header, its version and the engine config itself.
+            if tuple(stamp) != _stamp(st) or not _settled(st, when):
+                now = time.time_ns()
+                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                    if zlib.crc32(m) != crc:
+                        raise ValueError("cache artifact checksum mismatch")
+                if _settled(st, now):
+                    _write_best_effort(path.parent, meta_path,
+                                       _META.pack(_MAGIC, digest, *_stamp(st), now, size, crc))
         return wasmtime.Module.deserialize_file(engine, str(path))
     except Exception:
         # Corrupt, truncated, or written by another wasmtime: drop it and recompile.
@@ -104,9 +170,16 @@ def _store(cache_dir: Path, path: Path, digest: bytes, module: wasmtime.Module) 
         if not _private_dir(cache_dir):
             return
         artifact = bytes(module.serialize())
-        meta = _META.pack(_MAGIC, digest, len(artifact), zlib.crc32(artifact))
+        meta = _META.pack(_MAGIC, digest, 0, 0, 0, 0, 0, 0, len(artifact), zlib.crc32(artifact))
         _write_atomic(cache_dir, path, artifact)  # artifact first: a reader checks it against the meta
         _write_atomic(cache_dir, path.with_suffix(".meta"), meta)
+    except OSError:
+        pass
+
+
+def _write_best_effort(cache_dir: Path, path: Path, data: bytes) -> None:
+    try:
+        _write_atomic(cache_dir, path, data)
     except OSError:
         pass
 

@@ -26,7 +26,9 @@ def _fmt(params: tuple[str, ...], results: tuple[str, ...]) -> str:
 
 
 class Image:
-    def __init__(self, wasm: bytes, config: PluginConfig, host_modules: tuple[_host.HostModule, ...]) -> None:
+    def __init__(self, wasm: bytes | None, path: str | None, config: PluginConfig,
+                 host_modules: tuple[_host.HostModule, ...]) -> None:
+        """The module is `wasm`, or if None the file at `path` (read only if the compile cache misses)."""
         self.config = config
         self.engine = _engine.get_engine(config.fuel is not None)
         cache_dir: Path | None
@@ -37,9 +39,11 @@ class Image:
         else:
             cache_dir = Path(os.fspath(config.cache_dir))
         try:
-            self.module = _cache.compile_module(self.engine.engine, self.engine.key, wasm, cache_dir)
+            self.module = _cache.compile_module(self.engine.engine, self.engine.key, wasm, path, cache_dir)
         except wasmtime.WasmtimeError as exc:
             raise LoadError(f"invalid wasm module: {exc}") from exc
+        except OSError as exc:
+            raise LoadError(f"cannot read plugin {path}: {exc}") from exc
         self._exports = _native.export_types(self.module)
         self._checked: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
         self._lock = threading.Lock()

@@ -40,9 +40,14 @@ class Pool:
         try:
             return self._idle.pop()  # LIFO: the most recently used instance is the warmest
         except IndexError:
-            return self._get_slow(timeout)
+            return self.get_slow(timeout)
 
-    def _get_slow(self, timeout: float | None) -> Instance:
+    @property
+    def idle_pop(self) -> Callable[[], Instance]:
+        """The lock-free fast path of `get` (raises IndexError when no instance is idle), for prebinding."""
+        return self._idle.pop
+
+    def get_slow(self, timeout: float | None) -> Instance:
         give_up = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while True:

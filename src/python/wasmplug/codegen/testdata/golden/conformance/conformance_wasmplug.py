@@ -30,6 +30,9 @@ class Conformance:
     def __init__(self, plugin: wasmplug.Plugin) -> None:
         plugin.check_version("conformance_api_version", self.API_VERSION)
         self._plugin = plugin
+        # One prebound callable per RPC: export, reply parser and pool resolved once, not per call.
+        self._round_trip = plugin.method("conformance_round_trip", conformance_pb2.AllTypes)
+        self._transform = plugin.method("conformance_transform", conformance_pb2.AllTypes)
 
     @property
     def plugin(self) -> wasmplug.Plugin:
@@ -40,17 +43,13 @@ class Conformance:
         self, request: conformance_pb2.AllTypes, *, timeout: float | None = None
     ) -> conformance_pb2.AllTypes:
         """RoundTrip decodes the request and encodes it again."""
-        return self._plugin.call(
-            "conformance_round_trip", request, conformance_pb2.AllTypes, timeout=timeout
-        )
+        return self._round_trip(request, timeout)
 
     def transform(
         self, request: conformance_pb2.AllTypes, *, timeout: float | None = None
     ) -> conformance_pb2.AllTypes:
         """Transform applies a small deterministic change (see the test plugin)."""
-        return self._plugin.call(
-            "conformance_transform", request, conformance_pb2.AllTypes, timeout=timeout
-        )
+        return self._transform(request, timeout)
 
     def close(self) -> None:
         """Release the plugin's instances."""

@@ -30,6 +30,8 @@ class Greeter:
     def __init__(self, plugin: wasmplug.Plugin) -> None:
         plugin.check_version("greeter_api_version", self.API_VERSION)
         self._plugin = plugin
+        # One prebound callable per RPC: export, reply parser and pool resolved once, not per call.
+        self._say_hello = plugin.method("greeter_say_hello", greeting_pb2.GreetReply)
 
     @property
     def plugin(self) -> wasmplug.Plugin:
@@ -40,9 +42,7 @@ class Greeter:
         self, request: greeting_pb2.GreetRequest, *, timeout: float | None = None
     ) -> greeting_pb2.GreetReply:
         """Sends a greeting."""
-        return self._plugin.call(
-            "greeter_say_hello", request, greeting_pb2.GreetReply, timeout=timeout
-        )
+        return self._say_hello(request, timeout)
 
     def close(self) -> None:
         """Release the plugin's instances."""

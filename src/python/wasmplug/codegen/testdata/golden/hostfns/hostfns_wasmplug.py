@@ -82,6 +82,8 @@ class Greeter:
     def __init__(self, plugin: wasmplug.Plugin) -> None:
         plugin.check_version("greeter_api_version", self.API_VERSION)
         self._plugin = plugin
+        # One prebound callable per RPC: export, reply parser and pool resolved once, not per call.
+        self._greet = plugin.method("greeter_greet", hostfns_pb2.GreetReply)
 
     @property
     def plugin(self) -> wasmplug.Plugin:
@@ -92,9 +94,7 @@ class Greeter:
         self, request: hostfns_pb2.GreetRequest, *, timeout: float | None = None
     ) -> hostfns_pb2.GreetReply:
         """Greet greets, asking the host for details."""
-        return self._plugin.call(
-            "greeter_greet", request, hostfns_pb2.GreetReply, timeout=timeout
-        )
+        return self._greet(request, timeout)
 
     def close(self) -> None:
         """Release the plugin's instances."""
@@ -206,6 +206,8 @@ class Counter:
     def __init__(self, plugin: wasmplug.Plugin) -> None:
         plugin.check_version("counter_api_version", self.API_VERSION)
         self._plugin = plugin
+        # One prebound callable per RPC: export, reply parser and pool resolved once, not per call.
+        self._next = plugin.method("counter_next", hostfns_pb2.NextReply)
 
     @property
     def plugin(self) -> wasmplug.Plugin:
@@ -215,9 +217,7 @@ class Counter:
     def next(
         self, request: hostfns_pb2.NextRequest, *, timeout: float | None = None
     ) -> hostfns_pb2.NextReply:
-        return self._plugin.call(
-            "counter_next", request, hostfns_pb2.NextReply, timeout=timeout
-        )
+        return self._next(request, timeout)
 
     def close(self) -> None:
         """Release the plugin's instances."""

@@ -32,6 +32,9 @@ class Known:
     def __init__(self, plugin: wasmplug.Plugin) -> None:
         plugin.check_version("known_api_version", self.API_VERSION)
         self._plugin = plugin
+        # One prebound callable per RPC: export, reply parser and pool resolved once, not per call.
+        self._echo = plugin.method("known_echo", wkt_pb2.Everything)
+        self._ping = plugin.method("known_ping", timestamp_pb2.Timestamp)
 
     @property
     def plugin(self) -> wasmplug.Plugin:
@@ -41,16 +44,12 @@ class Known:
     def echo(
         self, request: wkt_pb2.Everything, *, timeout: float | None = None
     ) -> wkt_pb2.Everything:
-        return self._plugin.call(
-            "known_echo", request, wkt_pb2.Everything, timeout=timeout
-        )
+        return self._echo(request, timeout)
 
     def ping(
         self, request: empty_pb2.Empty, *, timeout: float | None = None
     ) -> timestamp_pb2.Timestamp:
-        return self._plugin.call(
-            "known_ping", request, timestamp_pb2.Timestamp, timeout=timeout
-        )
+        return self._ping(request, timeout)
 
     def close(self) -> None:
         """Release the plugin's instances."""

@@ -50,6 +50,8 @@ class Pricing:
     def __init__(self, plugin: wasmplug.Plugin) -> None:
         plugin.check_version("pricing_api_version", self.API_VERSION)
         self._plugin = plugin
+        # One prebound callable per RPC: export, reply parser and pool resolved once, not per call.
+        self._quote = plugin.method("pricing_quote", common_pb2.Money)
 
     @property
     def plugin(self) -> wasmplug.Plugin:
@@ -59,9 +61,7 @@ class Pricing:
     def quote(
         self, request: app_pb2.QuoteRequest, *, timeout: float | None = None
     ) -> common_pb2.Money:
-        return self._plugin.call(
-            "pricing_quote", request, common_pb2.Money, timeout=timeout
-        )
+        return self._quote(request, timeout)
 
     def close(self) -> None:
         """Release the plugin's instances."""
