@@ -22,11 +22,16 @@ class NaiveInstance:
         ex = inst.exports(store)
         self.store = store
         self.exports = ex
-        self.memory: wasmtime.Memory = ex["memory"]
-        self.malloc: wasmtime.Func = ex["malloc"]
-        self.free: wasmtime.Func = ex["free"]
+        memory, malloc, free = ex["memory"], ex["malloc"], ex["free"]
+        assert isinstance(memory, wasmtime.Memory)
+        assert isinstance(malloc, wasmtime.Func) and isinstance(free, wasmtime.Func)
+        self.memory: wasmtime.Memory = memory
+        self.malloc: wasmtime.Func = malloc
+        self.free: wasmtime.Func = free
         if "_initialize" in ex:
-            ex["_initialize"](store)
+            initialize = ex["_initialize"]
+            assert isinstance(initialize, wasmtime.Func)
+            initialize(store)
 
     def call(self, export: str, data: bytes) -> bytes:
         """The go-plugin ABI sequence: malloc, write, call, free, read the reply."""
@@ -36,7 +41,9 @@ class NaiveInstance:
         if n:
             p = self.malloc(store, n)
             mem.write(store, data, p)
-        r = self.exports[export](store, p, n) & _U64
+        fn = self.exports[export]
+        assert isinstance(fn, wasmtime.Func)
+        r = fn(store, p, n) & _U64
         if n:
             self.free(store, p)
         ptr, size = r >> 32, r & 0x7FFFFFFF

@@ -119,6 +119,7 @@ class Naive:
 
     def scalar(self) -> Callable[[], Any]:
         store, fn = self.bench.store, self.bench.exports["bench_api_version"]
+        assert isinstance(fn, wasmtime.Func)
         assert fn(store) == 1
         return lambda: fn(store)
 

@@ -111,14 +111,14 @@ def _scalar(f: _descriptor.FieldDescriptor) -> st.SearchStrategy:
     if f.type == F.TYPE_BYTES:
         return st.binary(max_size=8)
     if f.type == F.TYPE_ENUM:
+        assert f.enum_type is not None
         known = [v.number for v in f.enum_type.values]
         return st.one_of(st.sampled_from(known), st.integers(-(2**31), 2**31 - 1))
     raise AssertionError(f.type)
 
 
 def _repeated(f: _descriptor.FieldDescriptor) -> bool:
-    rep = getattr(f, "is_repeated", None)
-    return bool(rep) if rep is not None else f.label == F.LABEL_REPEATED
+    return f.is_repeated  # protobuf >= 5.29 (the lock pins 7.x, whose stubs have no `label`)
 
 
 def _fill(draw: st.DrawFn, m: object, depth: int) -> None:

@@ -33,8 +33,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     import wasmplug
-    from greeting.greet_pb2 import GreetReply, GreetRequest  # type: ignore[import-not-found]  # pants: no-infer-dep
-    from greeting.greet_wasmplug import GreeterPlugin  # type: ignore[import-not-found]  # pants: no-infer-dep
+    from greeting.greet_pb2 import GreetReply, GreetRequest  # type: ignore[import-not-found, import-untyped]  # pants: no-infer-dep
+    from greeting.greet_wasmplug import GreeterPlugin  # type: ignore[import-not-found, import-untyped]  # pants: no-infer-dep
 
     config = wasmplug.PluginConfig(stderr=sys.stderr, cache_dir=args.cache_dir or False)
     try:

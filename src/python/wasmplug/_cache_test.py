@@ -32,10 +32,10 @@ ENV = [wasmplug.HostModule("env", {"host_echo": bytes})]
 
 # Most cache tests use a small hand-written module (compiles in milliseconds); the first one uses a Go guest.
 def _wat(tag: str) -> bytes:
-    return wasmtime.wat2wasm(f"""(module (memory (export "memory") 1)
+    return bytes(wasmtime.wat2wasm(f"""(module (memory (export "memory") 1)
       (func (export "malloc") (param i32) (result i32) i32.const 64) (func (export "free") (param i32))
       (data (i32.const 0) "{tag.upper()}")
-      (func (export "upper") (param i32 i32) (result i64) i64.const {len(tag)}))""")
+      (func (export "upper") (param i32 i32) (result i64) i64.const {len(tag)}))"""))
 
 
 def _entries(d: Path) -> list[Path]:

@@ -3,6 +3,7 @@ survives, and the instance that misbehaved is discarded."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ BASE = """
 
 
 def module(body: str, *, base: str = BASE, imports: str = "") -> bytes:
-    return wasmtime.wat2wasm(f"(module {imports} {base} {body})")
+    return bytes(wasmtime.wat2wasm(f"(module {imports} {base} {body})"))
 
 
 def load(wasm: bytes, cache_dir: Path, **kw: object) -> wasmplug.Plugin:
@@ -47,9 +48,9 @@ HOSTILE = module("""
 
 
 @pytest.fixture
-def hostile(cache_dir: Path) -> wasmplug.Plugin:
+def hostile(cache_dir: Path) -> Iterator[wasmplug.Plugin]:
     with load(HOSTILE, cache_dir, memory_limit=16 << 20) as p:
-        yield p  # type: ignore[misc]
+        yield p
 
 
 def _still_works(p: wasmplug.Plugin) -> None:
@@ -147,8 +148,13 @@ def test_bad_pointer_passed_to_host_function(cache_dir: Path) -> None:
         '(func (export "call") (param i32 i32) (result i64) i32.const 0x7FFFFFF0 i32.const 64 call $h)',
         imports='(import "env" "h" (func $h (param i32 i32) (result i64)))',
     )
+
+    def h(r: memoryview) -> bytes:
+        called.append(bytes(r))
+        return b""
+
     with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=cache_dir),
-                              host_modules=[HostModule("env", {"h": lambda r: called.append(bytes(r)) or b""})]) as p:
+                              host_modules=[HostModule("env", {"h": h})]) as p:
         with pytest.raises(wasmplug.TrapError, match="outside the plugin's memory"):
             p.call_bytes("call", b"")
         _still_works(p)

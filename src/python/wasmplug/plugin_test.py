@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -15,9 +15,9 @@ Guest = Callable[[str], Traversable]
 
 
 @pytest.fixture
-def abi(guest: Guest, cache_dir: Path) -> wasmplug.Plugin:
+def abi(guest: Guest, cache_dir: Path) -> Iterator[wasmplug.Plugin]:
     with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir)) as p:
-        yield p  # type: ignore[misc]
+        yield p
 
 
 def test_load_from_traversable_path_and_bytes(guest: Guest, cache_dir: Path, tmp_path: Path) -> None:
