@@ -13,12 +13,9 @@ replaced. Writes are atomic (write to a temp file, rename).
 
 from __future__ import annotations
 
-import hashlib
-import mmap
 import os
 import stat
 import struct
-import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -29,7 +26,7 @@ _MAGIC = b"WPCWASM3"
 # magic, sha256(wasm), the artifact's stamp when its crc was last checked and when (0: never), its size, crc32
 _META = struct.Struct("<8s32s5qqQI")
 _SRC_MAGIC = b"WPSRC001"
-_SRC = struct.Struct("<8s5qq32s")  # magic, a wasm file's stamp, when it was hashed, its sha256
+_SRC = struct.Struct("<8s5qq32s")  # magic, a wasm file's stamp, when it was hashed, its sha256; then its path
 # A stamp (dev, inode, size, mtime, ctime) vouches for a file's content only if the file had not changed
 # for this long when the content was checked (git's "racy clean" rule): a later write sets ctime to
 # after the check, so the stamp no longer matches; a file changed within the window (coarse fs
@@ -45,9 +42,15 @@ def default_cache_dir() -> Path:
 
 
 def entry_path(cache_dir: Path, wasm_digest: bytes, engine_key: str) -> Path:
-    """The artifact's path; its meta sits beside it with the suffix `.meta`."""
-    name = hashlib.sha256(wasm_digest + engine_key.encode()).hexdigest()
-    return cache_dir / f"{name}.cwasm"
+    """The artifact's path; its meta sits beside it with the suffix `.meta`. (A crc names the engine
+    config: the meta holds the full digest, and wasmtime refuses an artifact of another config.)"""
+    return cache_dir / f"{wasm_digest.hex()}-{zlib.crc32(engine_key.encode()):08x}.cwasm"
+
+
+def _sha256(data: bytes) -> bytes:
+    import hashlib  # imported only when something is hashed: not on a warm load from a file
+
+    return hashlib.sha256(data).digest()
 
 
 def compile_module(
@@ -59,18 +62,18 @@ def compile_module(
         assert path is not None
         if cache_dir is None or not _private_dir(cache_dir):
             wasm = _read_file(path)
-            digest = hashlib.sha256(wasm).digest()
+            digest = _sha256(wasm)
         else:
             digest, wasm = _source_digest(cache_dir, path)
     else:
-        digest = hashlib.sha256(wasm).digest()
+        digest = _sha256(wasm)
     if cache_dir is None:
         return _compile(engine, wasm if wasm is not None else _read_file(path or ""))
     module = _load(engine, entry_path(cache_dir, digest, engine_key), digest)
     if module is None:
         if wasm is None:
             wasm = _read_file(path or "")
-            digest = hashlib.sha256(wasm).digest()  # file code only under the digest of what was compiled
+            digest = _sha256(wasm)  # file code only under the digest of what was compiled
         module = _compile(engine, wasm)
         _store(cache_dir, entry_path(cache_dir, digest, engine_key), digest, module)
     return module
@@ -96,20 +99,23 @@ def _settled(st: os.stat_result, when_ns: int) -> bool:
 def _source_digest(cache_dir: Path, path: str) -> tuple[bytes, bytes | None]:
     """sha256 of the wasm file at `path` and its bytes; (digest, None) without reading the file when a
     record shows it unchanged since it was hashed."""
-    record = cache_dir / (hashlib.sha256(os.path.abspath(path).encode()).hexdigest() + ".src")
+    key = os.path.abspath(path).encode("utf-8", "surrogateescape")
+    record = cache_dir / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.src"  # holds the path: collisions miss
     with open(path, "rb") as f:
         st = os.fstat(f.fileno())
         try:
-            magic, *stamp, when, digest = _SRC.unpack(record.read_bytes())
-            if magic == _SRC_MAGIC and tuple(stamp) == _stamp(st) and _settled(st, when):
+            data = record.read_bytes()
+            magic, *stamp, when, digest = _SRC.unpack_from(data)
+            if (magic == _SRC_MAGIC and data[_SRC.size :] == key and tuple(stamp) == _stamp(st)
+                    and _settled(st, when)):
                 return digest, None
         except (OSError, struct.error):
             pass
         now = time.time_ns()
         wasm = f.read()
-    digest = hashlib.sha256(wasm).digest()
+    digest = _sha256(wasm)
     if _settled(st, now):
-        _write_best_effort(cache_dir, record, _SRC.pack(_SRC_MAGIC, *_stamp(st), now, digest))
+        _write_best_effort(cache_dir, record, _SRC.pack(_SRC_MAGIC, *_stamp(st), now, digest) + key)
     return digest, wasm
 
 
@@ -145,6 +151,8 @@ def _load(engine: wasmtime.Engine, path: Path, digest: bytes) -> wasmtime.Module
             # The crc is checked only while the artifact's stamp does not vouch for it (see _SETTLED_NS).
             # wasmtime's deserialize checks the header, its version and the engine config itself.
             if tuple(stamp) != _stamp(st) or not _settled(st, when):
+                import mmap
+
                 now = time.time_ns()
                 with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
                     if zlib.crc32(m) != crc:
@@ -185,6 +193,7 @@ def _write_best_effort(cache_dir: Path, path: Path, data: bytes) -> None:
 
 
 def _write_atomic(cache_dir: Path, path: Path, data: bytes) -> None:
+    import tempfile
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -13,7 +13,7 @@ import ctypes
 import dataclasses
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import wasmtime
 
@@ -51,7 +51,7 @@ def host_function(fn: Callable[[Req], _Message], request_type: _Parser[Req]) -> 
 
     def call(data: memoryview) -> bytes:
         # upb parses any buffer: the request is read in place from the plugin's memory.
-        return fn(parse(cast(bytes, data))).SerializeToString()
+        return fn(parse(data)).SerializeToString()  # type: ignore[arg-type]
 
     call.__name__ = getattr(fn, "__name__", "host_function")
     call.__qualname__ = getattr(fn, "__qualname__", call.__name__)
@@ -80,13 +80,21 @@ def _trap(message: str) -> int:
 def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance) -> Any:
     qualname = f"{module}.{name}"
     from_address = _I64x4.from_address
+    # The argument buffer lives on wasmtime's native stack, at the same few addresses call after call:
+    # reuse the ctypes view of an address instead of building one per call (it is only used while
+    # wasmtime hands us that very address, so it never outlives the memory it points to).
+    views: dict[int, Any] = {}
 
     def callback(_env: int, _caller: int, args: int, _nargs: int) -> int:
         inst = current.inst
         if inst is None:  # cannot happen through Plugin calls; never crash if it does
             return _trap(f"host function {qualname} called outside a plugin call")
         try:
-            v = from_address(args)
+            v = views.get(args)
+            if v is None:
+                if len(views) >= 64:
+                    views.clear()
+                v = views[args] = from_address(args)
             ptr = v[0] & 0xFFFFFFFF
             size = v[2] & 0xFFFFFFFF
             mem = inst.memory
@@ -111,7 +119,7 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
                 return 0
             if n >= _ERR_BIT:
                 raise ValueError(f"reply of {n} bytes does not fit the ABI (< 2 GiB)")
-            p = inst.guest_malloc(n)
+            p = inst.host_malloc(n)
             view = mem.view
             if p + n > len(view):
                 view = mem.covering(p, n, "malloc")

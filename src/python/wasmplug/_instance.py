@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._image import Image
 
 _CALL = _native.call_unchecked
+_CALL_QUICK = _native.call_unchecked_quick
 _set_deadline = _native.set_epoch_deadline
 _set_fuel = _native.set_fuel
 _U32 = 0xFFFFFFFF
@@ -191,10 +192,18 @@ class Instance:
             self._fail(fr, err, "free")
 
     def guest_malloc(self, n: int) -> int:
-        """Re-entrant `malloc` from inside a host function."""
         m = self._malloc
         m.v[0] = n
         err = _CALL(*m.args)
+        if err or m.trap.value:
+            self._fail(m, err, "malloc")
+        return int(m.v[0]) & _U32
+
+    def host_malloc(self, n: int) -> int:
+        """Re-entrant `malloc` from inside a host function (the GIL is held there already)."""
+        m = self._malloc
+        m.v[0] = n
+        err = _CALL_QUICK(*m.args)
         if err or m.trap.value:
             self._fail(m, err, "malloc")
         return int(m.v[0]) & _U32

@@ -23,6 +23,10 @@ _QUICK = ctypes.PyDLL(str(ffi.filename))
 
 call_unchecked = _LIB.wasmtime_func_call_unchecked
 call_unchecked.restype = ctypes.c_void_p
+# The same, keeping the GIL: for short re-entrant calls (malloc) from a host callback, which already
+# holds it; releasing and re-taking it there costs more than the call.
+call_unchecked_quick = _QUICK.wasmtime_func_call_unchecked
+call_unchecked_quick.restype = ctypes.c_void_p
 
 set_epoch_deadline = _QUICK.wasmtime_context_set_epoch_deadline
 set_epoch_deadline.restype = None  # argtypes unset: called per call with (c_void_p, c_uint64) objects

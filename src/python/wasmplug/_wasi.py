@@ -70,12 +70,13 @@ class StderrTail:
 
 
 # Go prints "panic: <msg>" (or "fatal error: <msg>") followed by a blank line and the goroutine dump.
-_PANIC = re.compile(r"(?:^|\n)((?:panic|fatal error): .*?)(?:\n\n|\ngoroutine |\Z)", re.S)
+# Compiled on the first trap (re caches it), not at import: a fresh process should not pay for it.
+_PANIC = r"(?:^|\n)((?:panic|fatal error): .*?)(?:\n\n|\ngoroutine |\Z)"
 
 
 def panic_text(stderr: str) -> str:
     """The last Go panic/fatal-error message in `stderr`, or ""."""
-    found = _PANIC.findall(stderr)
+    found = re.findall(_PANIC, stderr, re.S)
     return found[-1].strip() if found else ""
 
 

@@ -7,7 +7,6 @@ import functools
 import os
 import weakref
 from collections.abc import Sequence
-from importlib.resources.abc import Traversable
 from types import TracebackType
 from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar, Union, cast
 
@@ -22,8 +21,9 @@ from .errors import DecodeError, LoadError, PluginError, VersionMismatchError, W
 
 if TYPE_CHECKING:
     import concurrent.futures
+    from importlib.resources.abc import Traversable  # ~10 ms to import: annotations only
 
-Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Traversable]
+    Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, Traversable]
 
 _ERR = 0x80000000
 
