@@ -119,7 +119,7 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
                 return 0
             if n >= _ERR_BIT:
                 raise ValueError(f"reply of {n} bytes does not fit the ABI (< 2 GiB)")
-            p = inst.host_malloc(n)
+            p = inst.guest_malloc(n, True)
             view = mem.view
             if p + n > len(view):
                 view = mem.covering(p, n, "malloc")

@@ -36,7 +36,10 @@ _U64 = 0xFFFFFFFFFFFFFFFF
 _MAX_FUEL = (1 << 63) - 1
 _PAGE = 65536
 _SCRATCH_MIN = 1024
-_SCRATCH_MAX = 64 * 1024  # larger requests are malloc'ed and freed per call (copying dominates anyway)
+# Larger requests are malloc'ed and freed per call. Below this the scratch buffer only grows: a Go
+# malloc of 1 MiB (zeroing, GC) costs more than copying the request in, and linear memory never
+# shrinks anyway, so keeping the buffer costs no memory the guest had not already grown to.
+_SCRATCH_MAX = 16 << 20
 
 
 class Instance:
@@ -164,8 +167,11 @@ class Instance:
             self._refuel(None)
         if self._current is not None:
             self._current.inst = self
-        self._call(f, export)
-        return int(f.v[0])
+        err = _CALL(*f.args)
+        if err or f.trap.value:
+            self._fail(f, err, export)
+        r: int = f.v[0]
+        return r
 
     def _request_buffer(self, n: int) -> tuple[int, bool]:
         """A buffer for an n-byte request: (ptr, free it after the call?).
@@ -191,19 +197,12 @@ class Instance:
         if err or fr.trap.value:
             self._fail(fr, err, "free")
 
-    def guest_malloc(self, n: int) -> int:
+    def guest_malloc(self, n: int, keep_gil: bool = False) -> int:
+        """The guest's `malloc`; `keep_gil` from inside a host function (it holds the GIL already, and
+        releasing and re-taking it there costs more than the call)."""
         m = self._malloc
         m.v[0] = n
-        err = _CALL(*m.args)
-        if err or m.trap.value:
-            self._fail(m, err, "malloc")
-        return int(m.v[0]) & _U32
-
-    def host_malloc(self, n: int) -> int:
-        """Re-entrant `malloc` from inside a host function (the GIL is held there already)."""
-        m = self._malloc
-        m.v[0] = n
-        err = _CALL_QUICK(*m.args)
+        err = (_CALL_QUICK if keep_gil else _CALL)(*m.args)
         if err or m.trap.value:
             self._fail(m, err, "malloc")
         return int(m.v[0]) & _U32

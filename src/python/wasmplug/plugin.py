@@ -67,6 +67,7 @@ class Plugin:
         self._ticker = image.engine.ticker
         self._pool = Pool(functools.partial(Instance, image), image.config.max_instances,
                           image.config.fresh_instance_per_call)
+        self._idle_pop = self._pool.idle_pop
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._methods: dict[tuple[str, object], Callable[[Message, Optional[float]], object]] = {}
         _live.add(self)
@@ -237,7 +238,10 @@ class Plugin:
         if not export.endswith("_api_version"):
             export += "_api_version"
         pool = self._pool
-        inst = pool.get()
+        try:
+            inst = self._idle_pop()
+        except IndexError:
+            inst = pool.get_slow(None)
         try:
             return inst.call_scalar(export)
         finally:
