@@ -3,8 +3,10 @@
 The monorepo (tests/e2e/monorepo; `_BUILD` files become `BUILD`) has two plugin protos, one
 importing the other and declaring host functions, a Go library wrapping the host functions
 (`wasm_go_library`), two plugins without BUILD files (`tailor` creates them) and a Python test
-loading both `.wasm` resources. The runtime, generator and Pants backend are this repo's (the
-test's dependencies); Pants itself is reused from this repo's `.pants-bootstrap`.
+loading both `.wasm` resources. The runtime, generator and Pants backend come from this repo's
+wheel (`src/python:wheel`, built by Pants for the test), unpacked onto the monorepo's `pythonpath`
+the way the README tells another repo to vendor it; Pants itself is reused from this repo's
+`.pants-bootstrap`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import shutil
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -34,9 +37,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURE, repo)
     for build in repo.rglob("_BUILD"):
         build.rename(build.with_name("BUILD"))
-    # This repo's runtime + generator + backend (the test's dependencies, in its sandbox).
-    for pkg in ("wasmplug", "wasmplug_pants"):
-        shutil.copytree(Path("src/python") / pkg, repo / "src" / "python" / pkg, dirs_exist_ok=True)
+    # This repo's wheel (a runtime_package_dependency): runtime + generator + backend, unpacked like
+    # `pip install --no-deps --target`.
+    (wheel,) = Path(".").glob("**/wasmplug-*.whl")
+    with zipfile.ZipFile(wheel) as whl:
+        whl.extractall(repo / "src" / "python")
     for name in ("default.lock", "pytest.lock", "requirements.txt"):
         shutil.copy(Path("3rdparty/python") / name, repo / "3rdparty" / "python" / name)
     # The launcher and bootstrap script; Pants' venv and pex are reused via PANTS_BOOTSTRAP_DIR.
