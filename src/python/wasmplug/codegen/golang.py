@@ -440,14 +440,23 @@ class MessageGen:
         if entry is not None:
             kf, vf = entry.proto.field[0], entry.proto.field[1]
             kt, vt = self.elem_type(kf), self.elem_type(vf)
-            body = [f"var k {kt}", f"var v {vt}", "old := d.EnterMessage()", "for d.Next() {",
-                    "\tswitch d.Num() {"]
+            body = [f"var k {kt}", f"var v {vt}", "var unknown []byte", "old := d.EnterMessage()",
+                    "for d.Next() {", "\tswitch d.Num() {"]
             for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
                 w = self.value_code(fd, var)[0]
                 body += [f"\tcase {num}:", f"\t\tif d.Type() == wire.{w} {{"]
                 body += ["\t\t\t" + ln for ln in self.read_into(fd, var)]
                 body += ["\t\t\tcontinue", "\t\t}"]
-            body += ["\t}", "\td.Skip()", "}", "d.LeaveMessage(old)"]
+            body += ["\t}", "\tunknown = d.Unknown(unknown)", "}", "d.LeaveMessage(old)"]
+            # upb keeps an entry with unknown fields (or a key/value of the wrong wire type) out of the map:
+            # the entry is re-encoded (zero key/value omitted, then its unknown fields) as an unknown field.
+            body += ["if unknown != nil {", "\te := wire.NewEncoder(nil)"]
+            for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
+                w, _, enc = self.value_code(fd, var)
+                present = "v != nil" if fd.type == FDP.TYPE_MESSAGE else self.scalar(fd).nonzero.format(v=var)
+                body += [f"\tif {present} {{", f"\t\te.Tag({num}, wire.{w})", f"\t\t{enc}", "\t}"]
+            body += ["\te.Raw(unknown)", f"\tm.unknownFields = d.UnknownEntry(m.unknownFields, {f.number}, e)",
+                     "\tcontinue", "}"]
             if vf.type == FDP.TYPE_MESSAGE:
                 body += ["if v == nil {", f"\tv = new({vt[1:]})", "}"]
             body += [f"if {x} == nil {{", f"\t{x} = make({self.field_type(f)})", "}", f"{x}[k] = v",

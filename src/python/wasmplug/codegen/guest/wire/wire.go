@@ -403,6 +403,20 @@ func (d *Decoder) Unknown(dst []byte) []byte {
 	return append(dst, d.buf[start:d.pos]...)
 }
 
+// UnknownEntry appends the map entry encoded in e to dst as an unknown field num
+// (upb's treatment of a map entry that holds unknown fields).
+func (d *Decoder) UnknownEntry(dst []byte, num int32, e *Encoder) []byte {
+	body, err := e.Finish()
+	if err != nil {
+		d.fail(err)
+		return dst
+	}
+	out := NewEncoder(dst)
+	out.Tag(num, BytesType)
+	out.Bytes(body)
+	return out.buf
+}
+
 func (d *Decoder) skipValue(num int32, typ Type) {
 	switch typ {
 	case VarintType:

@@ -1460,6 +1460,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k int32
 				var v string
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1474,9 +1475,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.VarintType)
+						e.Varint(uint64(k))
+					}
+					if v != "" {
+						e.Tag(2, wire.BytesType)
+						e.Str(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 61, e)
+					continue
+				}
 				if m.MInt32 == nil {
 					m.MInt32 = make(map[int32]string)
 				}
@@ -1487,6 +1502,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k int64
 				var v []byte
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1501,9 +1517,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.VarintType)
+						e.Varint(uint64(k))
+					}
+					if len(v) != 0 {
+						e.Tag(2, wire.BytesType)
+						e.Bytes(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 62, e)
+					continue
+				}
 				if m.MInt64 == nil {
 					m.MInt64 = make(map[int64][]byte)
 				}
@@ -1514,6 +1544,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k uint32
 				var v float64
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1528,9 +1559,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.VarintType)
+						e.Varint(uint64(k))
+					}
+					if math.Float64bits(v) != 0 {
+						e.Tag(2, wire.Fixed64Type)
+						e.Fixed64(math.Float64bits(v))
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 63, e)
+					continue
+				}
 				if m.MUint32 == nil {
 					m.MUint32 = make(map[uint32]float64)
 				}
@@ -1541,6 +1586,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k uint64
 				var v float32
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1555,9 +1601,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.VarintType)
+						e.Varint(k)
+					}
+					if math.Float32bits(v) != 0 {
+						e.Tag(2, wire.Fixed32Type)
+						e.Fixed32(math.Float32bits(v))
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 64, e)
+					continue
+				}
 				if m.MUint64 == nil {
 					m.MUint64 = make(map[uint64]float32)
 				}
@@ -1568,6 +1628,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k int32
 				var v int64
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1582,9 +1643,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.VarintType)
+						e.Varint(wire.EncodeZigZag(int64(k)))
+					}
+					if v != 0 {
+						e.Tag(2, wire.VarintType)
+						e.Varint(wire.EncodeZigZag(v))
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 65, e)
+					continue
+				}
 				if m.MSint32 == nil {
 					m.MSint32 = make(map[int32]int64)
 				}
@@ -1595,6 +1670,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k int64
 				var v int32
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1609,9 +1685,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.VarintType)
+						e.Varint(wire.EncodeZigZag(k))
+					}
+					if v != 0 {
+						e.Tag(2, wire.VarintType)
+						e.Varint(wire.EncodeZigZag(int64(v)))
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 66, e)
+					continue
+				}
 				if m.MSint64 == nil {
 					m.MSint64 = make(map[int64]int32)
 				}
@@ -1622,6 +1712,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k uint32
 				var v uint64
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1636,9 +1727,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.Fixed32Type)
+						e.Fixed32(k)
+					}
+					if v != 0 {
+						e.Tag(2, wire.Fixed64Type)
+						e.Fixed64(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 67, e)
+					continue
+				}
 				if m.MFixed32 == nil {
 					m.MFixed32 = make(map[uint32]uint64)
 				}
@@ -1649,6 +1754,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k uint64
 				var v uint32
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1663,9 +1769,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.Fixed64Type)
+						e.Fixed64(k)
+					}
+					if v != 0 {
+						e.Tag(2, wire.Fixed32Type)
+						e.Fixed32(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 68, e)
+					continue
+				}
 				if m.MFixed64 == nil {
 					m.MFixed64 = make(map[uint64]uint32)
 				}
@@ -1676,6 +1796,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k int32
 				var v int64
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1690,9 +1811,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.Fixed32Type)
+						e.Fixed32(uint32(k))
+					}
+					if v != 0 {
+						e.Tag(2, wire.Fixed64Type)
+						e.Fixed64(uint64(v))
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 69, e)
+					continue
+				}
 				if m.MSfixed32 == nil {
 					m.MSfixed32 = make(map[int32]int64)
 				}
@@ -1703,6 +1838,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k int64
 				var v int32
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1717,9 +1853,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.Fixed64Type)
+						e.Fixed64(uint64(k))
+					}
+					if v != 0 {
+						e.Tag(2, wire.Fixed32Type)
+						e.Fixed32(uint32(v))
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 70, e)
+					continue
+				}
 				if m.MSfixed64 == nil {
 					m.MSfixed64 = make(map[int64]int32)
 				}
@@ -1730,6 +1880,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k bool
 				var v bool
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1744,9 +1895,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k {
+						e.Tag(1, wire.VarintType)
+						e.Bool(k)
+					}
+					if v {
+						e.Tag(2, wire.VarintType)
+						e.Bool(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 71, e)
+					continue
+				}
 				if m.MBool == nil {
 					m.MBool = make(map[bool]bool)
 				}
@@ -1757,6 +1922,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k string
 				var v string
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1771,9 +1937,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != "" {
+						e.Tag(1, wire.BytesType)
+						e.Str(k)
+					}
+					if v != "" {
+						e.Tag(2, wire.BytesType)
+						e.Str(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 72, e)
+					continue
+				}
 				if m.MString == nil {
 					m.MString = make(map[string]string)
 				}
@@ -1784,6 +1964,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k string
 				var v Color
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1798,9 +1979,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != "" {
+						e.Tag(1, wire.BytesType)
+						e.Str(k)
+					}
+					if v != 0 {
+						e.Tag(2, wire.VarintType)
+						e.Varint(uint64(v))
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 73, e)
+					continue
+				}
 				if m.MEnum == nil {
 					m.MEnum = make(map[string]Color)
 				}
@@ -1811,6 +2006,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k string
 				var v *AllTypes_Nested
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1828,9 +2024,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != "" {
+						e.Tag(1, wire.BytesType)
+						e.Str(k)
+					}
+					if v != nil {
+						e.Tag(2, wire.BytesType)
+						e.Message(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 74, e)
+					continue
+				}
 				if v == nil {
 					v = new(AllTypes_Nested)
 				}
@@ -1844,6 +2054,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k uint32
 				var v uint64
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1858,9 +2069,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.VarintType)
+						e.Varint(uint64(k))
+					}
+					if v != 0 {
+						e.Tag(2, wire.VarintType)
+						e.Varint(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 75, e)
+					continue
+				}
 				if m.MUint == nil {
 					m.MUint = make(map[uint32]uint64)
 				}
@@ -1871,6 +2096,7 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k int32
 				var v int64
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -1885,9 +2111,23 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != 0 {
+						e.Tag(1, wire.VarintType)
+						e.Varint(uint64(k))
+					}
+					if v != 0 {
+						e.Tag(2, wire.VarintType)
+						e.Varint(uint64(v))
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 76, e)
+					continue
+				}
 				if m.MInt == nil {
 					m.MInt = make(map[int32]int64)
 				}

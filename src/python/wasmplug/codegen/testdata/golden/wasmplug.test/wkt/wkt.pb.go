@@ -376,6 +376,7 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k string
 				var v *structpb.Value
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -393,9 +394,23 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != "" {
+						e.Tag(1, wire.BytesType)
+						e.Str(k)
+					}
+					if v != nil {
+						e.Tag(2, wire.BytesType)
+						e.Message(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 20, e)
+					continue
+				}
 				if v == nil {
 					v = new(structpb.Value)
 				}

@@ -124,6 +124,7 @@ func (m *QuoteRequest) UnmarshalFrom(d *wire.Decoder) {
 			if d.Type() == wire.BytesType {
 				var k string
 				var v *commonpb.Money
+				var unknown []byte
 				old := d.EnterMessage()
 				for d.Next() {
 					switch d.Num() {
@@ -141,9 +142,23 @@ func (m *QuoteRequest) UnmarshalFrom(d *wire.Decoder) {
 							continue
 						}
 					}
-					d.Skip()
+					unknown = d.Unknown(unknown)
 				}
 				d.LeaveMessage(old)
+				if unknown != nil {
+					e := wire.NewEncoder(nil)
+					if k != "" {
+						e.Tag(1, wire.BytesType)
+						e.Str(k)
+					}
+					if v != nil {
+						e.Tag(2, wire.BytesType)
+						e.Message(v)
+					}
+					e.Raw(unknown)
+					m.unknownFields = d.UnknownEntry(m.unknownFields, 4, e)
+					continue
+				}
 				if v == nil {
 					v = new(commonpb.Money)
 				}
