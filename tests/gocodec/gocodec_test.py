@@ -75,7 +75,25 @@ def _go_test(env: Dict[str, str], *args: str, extra_env: Dict[str, str] | None =
 
 
 def test_go_unit_tests(workspace: Tuple[Path, Dict[str, str]]) -> None:
-    _go_test(workspace[1], "-v")
+    out = _go_test(workspace[1], "-v", "wasmplug.dev/guest/...")
+    assert "TestWrapIsFmtErrorfW" in out  # the guest runtime's own tests ran too
+
+
+# Every plugin instance runs the init of each package the plugin links and maps its data: fmt alone
+# brings os, reflect, unicode, ... The guest runtime, the wire codec and generated code must not
+# import them (a user's plugin still may).
+HEAVY = {"fmt", "os", "reflect", "strings", "unicode", "encoding/binary", "sort", "bytes"}
+
+
+def test_generated_plugin_imports_no_heavy_packages(workspace: Tuple[Path, Dict[str, str]]) -> None:
+    assert GO is not None
+    env = {**workspace[1], "GOOS": "wasip1", "GOARCH": "wasm"}
+    r = subprocess.run([GO, "list", "-deps", "wasmplug.test/conformance"], cwd=HERE, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    deps = set(r.stdout.split())
+    assert {"wasmplug.dev/guest", "wasmplug.dev/guest/wire", "context"} <= deps, sorted(deps)
+    assert not deps & HEAVY, f"the generated plugin package now links {sorted(deps & HEAVY)}"
 
 
 @pytest.mark.parametrize("target", FUZZ_TARGETS)

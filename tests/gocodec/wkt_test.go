@@ -58,8 +58,18 @@ func TestStruct(t *testing.T) {
 	if got := out.AsMap(); !reflect.DeepEqual(got, in) {
 		t.Fatalf("%v", got)
 	}
-	if _, err := structpb.NewValue(struct{}{}); err == nil {
-		t.Fatal("unsupported type must be an error")
+	// The messages are protobuf-go's (fmt's %q and %T), built without fmt.
+	if _, err := structpb.NewValue(struct{ A int }{}); err == nil || err.Error() != "structpb: invalid type struct { A int }" {
+		t.Fatalf("unsupported type: %v", err)
+	}
+	if _, err := structpb.NewValue([]int{1}); err == nil || err.Error() != "structpb: invalid type []int" {
+		t.Fatalf("unsupported type: %v", err)
+	}
+	if _, err := structpb.NewStruct(map[string]any{"k\xff\"": 1}); err == nil || err.Error() != `structpb: invalid UTF-8 in key "k\xff\""` {
+		t.Fatalf("bad key: %v", err)
+	}
+	if _, err := structpb.NewValue("\xfe"); err == nil || err.Error() != `structpb: invalid UTF-8 in string "\xfe"` {
+		t.Fatalf("bad string: %v", err)
 	}
 }
 
@@ -75,8 +85,12 @@ func TestAny(t *testing.T) {
 	if err := a.UnmarshalTo(&n); err != nil || n.A != 7 {
 		t.Fatalf("%v %+v", err, &n)
 	}
-	if err := a.UnmarshalTo(&c.AllTypes{}); err == nil {
-		t.Fatal("type mismatch must be an error")
+	want := `anypb: mismatched message type: got "conformance.AllTypes.Nested", want "conformance.AllTypes"`
+	if err := a.UnmarshalTo(&c.AllTypes{}); err == nil || err.Error() != want {
+		t.Fatalf("type mismatch: %v", err)
+	}
+	if (&anypb.Any{TypeUrl: "no.slash"}).MessageName() != "no.slash" {
+		t.Fatal("MessageName without a '/'")
 	}
 }
 

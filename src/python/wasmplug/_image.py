@@ -74,6 +74,8 @@ class Image:
         except wasmtime.WasmtimeError as exc:
             raise LoadError(f"cannot link plugin: {exc}") from exc
         self.linker = linker
+        # Where the initialized data of a fresh linear memory ends (see `_trim`); set by the first instance.
+        self.initialized_end: int | None = None
 
     def check_export(self, name: str, params: tuple[str, ...], results: tuple[str, ...]) -> None:
         key = (name, params, results)

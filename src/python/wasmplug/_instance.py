@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
-from . import _native
+from . import _native, _trim
 from ._memory import LinearMemory
 from ._wasi import StderrTail, make_wasi, panic_text
 from .errors import (
@@ -89,6 +89,8 @@ class Instance:
             mem = exports["memory"]
             assert isinstance(mem, wasmtime.Memory)
             self.memory = LinearMemory(store, mem)
+            if image.initialized_end is None:  # once per plugin, before any guest code ran
+                image.initialized_end = _trim.initialized_end(self.memory.view)
             self._malloc = _native.RawFunc(store, _func(exports, "malloc"), 1)
             self._free = _native.RawFunc(store, _func(exports, "free"), 1)
             if image.has_initialize:
@@ -103,7 +105,9 @@ class Instance:
                         raise
                     raise LoadError(f"plugin _initialize failed: {exc}") from exc
                 _set_deadline(self.ctx, _native.NO_DEADLINE)
-            self.memory.covering(0, 0, "memory")
+            view = self.memory.covering(0, 0, "memory")
+            # Go's start-up writes zeros into fresh pages (up to 512 KiB): give them back while idle.
+            _trim.drop_zero_pages(view, self.memory.address(), image.initialized_end)
         except BaseException:
             self.close()
             raise

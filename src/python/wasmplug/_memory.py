@@ -6,6 +6,8 @@ so memory never moves, hence a view stays valid for its range and only needs reb
 
 from __future__ import annotations
 
+import ctypes
+
 import wasmtime
 
 from .errors import DecodeError
@@ -33,6 +35,10 @@ class LinearMemory:
                 f"{what}: region [{ptr:#x}, {ptr + size:#x}) is outside the plugin's memory ({len(view)} bytes)"
             )
         return view
+
+    def address(self) -> int:
+        """The host address of byte 0 (memory never moves)."""
+        return ctypes.addressof(self._memory.data_ptr(self._store).contents)
 
     def size(self) -> int:
         return int(self._memory.data_len(self._store))

@@ -25,3 +25,15 @@ func Unpack(v uint64) (ptr, size uint32, isErr bool) {
 type HostError struct{ Message string }
 
 func (e *HostError) Error() string { return e.Message }
+
+// wrapError is fmt.Errorf("%s%w", prefix, err) without fmt: importing fmt (and
+// os, reflect, ... with it) costs every plugin instance memory at start-up.
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg }
+func (e *wrapError) Unwrap() error { return e.err }
+
+func wrap(prefix string, err error) error { return &wrapError{prefix + err.Error(), err} }

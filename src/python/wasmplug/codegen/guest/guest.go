@@ -5,7 +5,6 @@ package guest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"unsafe"
 
@@ -98,7 +97,7 @@ type Reply interface {
 func Handle[Req any, PReq Request[Req], Resp Reply](ptr, size uint32, method string, fn func(context.Context, PReq) (Resp, error)) uint64 {
 	req := PReq(new(Req))
 	if err := req.Unmarshal(Bytes(ptr, size)); err != nil {
-		return PackError(fmt.Errorf("%s: cannot decode request: %w", method, err))
+		return PackError(wrap(method+": cannot decode request: ", err))
 	}
 	resp, err := fn(context.Background(), req)
 	if err != nil {
@@ -106,7 +105,7 @@ func Handle[Req any, PReq Request[Req], Resp Reply](ptr, size uint32, method str
 	}
 	out, err := encodeReply(resp)
 	if err != nil {
-		return PackError(fmt.Errorf("%s: cannot encode reply: %w", method, err))
+		return PackError(wrap(method+": cannot encode reply: ", err))
 	}
 	return Pack(out)
 }
@@ -161,14 +160,14 @@ type Message interface {
 func Invoke(fn func(ptr, size uint32) uint64, method string, req, resp Message) error {
 	in, err := req.Marshal()
 	if err != nil {
-		return fmt.Errorf("%s: cannot encode request: %w", method, err)
+		return wrap(method+": cannot encode request: ", err)
 	}
 	out, err := CallHost(fn, in)
 	if err != nil {
 		return err
 	}
 	if err := resp.Unmarshal(out); err != nil {
-		return fmt.Errorf("%s: cannot decode reply: %w", method, err)
+		return wrap(method+": cannot decode reply: ", err)
 	}
 	return nil
 }

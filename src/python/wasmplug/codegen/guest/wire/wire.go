@@ -4,11 +4,9 @@
 package wire
 
 import (
-	"cmp"
 	"errors"
 	"math/bits"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -103,7 +101,15 @@ func SortedKeys[K Integer, V any](m map[K]V) []K {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b K) int { return cmp.Compare(uint64(b), uint64(a)) })
+	slices.SortFunc(keys, func(a, b K) int {
+		switch {
+		case uint64(a) > uint64(b):
+			return -1
+		case uint64(a) < uint64(b):
+			return 1
+		}
+		return 0
+	})
 	return keys
 }
 
@@ -115,8 +121,11 @@ func SortedStringKeys[V any](m map[string]V) []string {
 	}
 	slices.SortFunc(keys, func(a, b string) int {
 		n := min(len(a), len(b))
-		if c := strings.Compare(a[:n], b[:n]); c != 0 {
-			return c
+		switch {
+		case a[:n] < b[:n]:
+			return -1
+		case a[:n] > b[:n]:
+			return 1
 		}
 		return len(b) - len(a)
 	})

@@ -1,8 +1,8 @@
 package anypb
 
 import (
-	"fmt"
-	"strings"
+	"errors"
+	"strconv"
 
 	"wasmplug.dev/guest/wire"
 )
@@ -28,7 +28,12 @@ func New(m wire.Message) (*Any, error) {
 // MessageName is the full message name of the type URL (the part after the last '/').
 func (x *Any) MessageName() string {
 	url := x.GetTypeUrl()
-	return url[strings.LastIndexByte(url, '/')+1:]
+	for i := len(url) - 1; i >= 0; i-- {
+		if url[i] == '/' {
+			return url[i+1:]
+		}
+	}
+	return url
 }
 
 // MessageIs reports whether x holds a message of m's type.
@@ -39,7 +44,7 @@ func (x *Any) MessageIs(m wire.Message) bool {
 // UnmarshalTo decodes the packed message into m, which must be of the packed type.
 func (x *Any) UnmarshalTo(m Message) error {
 	if !x.MessageIs(m) {
-		return fmt.Errorf("anypb: mismatched message type: got %q, want %q", x.MessageName(), m.ProtoName())
+		return errors.New("anypb: mismatched message type: got " + strconv.Quote(x.MessageName()) + ", want " + strconv.Quote(m.ProtoName()))
 	}
 	return m.Unmarshal(x.GetValue())
 }

@@ -2,8 +2,10 @@ package structpb
 
 import (
 	"encoding/base64"
-	"fmt"
+	"errors"
 	"math"
+	"reflect"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -12,7 +14,7 @@ func NewStruct(v map[string]any) (*Struct, error) {
 	x := &Struct{Fields: make(map[string]*Value, len(v))}
 	for k, v := range v {
 		if !utf8.ValidString(k) {
-			return nil, fmt.Errorf("structpb: invalid UTF-8 in key %q", k)
+			return nil, errors.New("structpb: invalid UTF-8 in key " + strconv.Quote(k))
 		}
 		var err error
 		if x.Fields[k], err = NewValue(v); err != nil {
@@ -89,7 +91,7 @@ func NewValue(v any) (*Value, error) {
 		return NewNumberValue(v), nil
 	case string:
 		if !utf8.ValidString(v) {
-			return nil, fmt.Errorf("structpb: invalid UTF-8 in string %q", v)
+			return nil, errors.New("structpb: invalid UTF-8 in string " + strconv.Quote(v))
 		}
 		return NewStringValue(v), nil
 	case []byte:
@@ -113,7 +115,7 @@ func NewValue(v any) (*Value, error) {
 	case *ListValue:
 		return NewListValue(v), nil
 	default:
-		return nil, fmt.Errorf("structpb: invalid type %T", v)
+		return nil, errors.New("structpb: invalid type " + reflect.TypeOf(v).String())
 	}
 }
 
