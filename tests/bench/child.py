@@ -1,6 +1,6 @@
 """Fresh-process measurements, run by the suite as ``python -m bench.child MODE PEER ...``; prints one JSON line.
 
-    first-call ours CACHE_DIR      import, load (compile cache warm), first Bench.Add
+    first-call ours CACHE_DIR WASM import, load WASM (compile cache warm), first Bench.Add
     first-call naive WASM          import wasmtime, compile, instantiate, first bench_add
     first-call extism WASM         import extism, load, first noop
     rss ours N CACHE_DIR           VmRSS per idle pooled instance (N instances via the pool)
@@ -10,16 +10,14 @@
 "first-call" reports ``done_ns``: CLOCK_MONOTONIC (system-wide) when the first reply is in hand, so the parent,
 which noted the clock before spawning, gets the time from process start to first call without interpreter
 teardown. Modules are imported inside the functions on purpose: their import time is part of the measurement.
+The harness's own modules (json, bench.timing and what they pull in) are imported only after that point, so
+the figure is the peer's cost, not the harness's.
 """
 
 from __future__ import annotations
 
-import gc
-import json
 import sys
 import time
-
-from bench.timing import rss_kib
 
 
 class _EchoHost:
@@ -27,17 +25,16 @@ class _EchoHost:
         return request
 
 
-def first_call(peer: str, arg: str) -> dict[str, float]:
+def first_call(peer: str, arg: str, *rest: str) -> dict[str, float]:
     t0 = time.monotonic_ns()
     if peer == "ours":
         import wasmplug
         from bench.proto.bench_pb2 import AddRequest
         from bench.proto.bench_wasmplug import BenchPlugin
-        from importlib.resources import files
 
         t1 = time.monotonic_ns()
         client = BenchPlugin(config=wasmplug.PluginConfig(cache_dir=arg)).load(
-            files("bench.plugin") / "plugin.wasm", bench_host=_EchoHost())  # type: ignore[arg-type]
+            rest[0], bench_host=_EchoHost())  # type: ignore[arg-type]
         t2 = time.monotonic_ns()
         assert client.add(AddRequest(a=40, b=2)).sum == 42
     elif peer == "naive":
@@ -65,6 +62,10 @@ def first_call(peer: str, arg: str) -> dict[str, float]:
 
 
 def rss(peer: str, n: int, arg: str) -> dict[str, float]:
+    import gc
+
+    from bench.timing import rss_kib
+
     keep: list[object] = []
     if peer == "ours":
         import wasmplug
@@ -119,11 +120,13 @@ def rss(peer: str, n: int, arg: str) -> dict[str, float]:
 def main(argv: list[str]) -> int:
     mode, peer, *rest = argv
     if mode == "first-call":
-        out = first_call(peer, rest[0])
+        out = first_call(peer, *rest)
     elif mode == "rss":
         out = rss(peer, int(rest[0]), rest[1])
     else:
         raise SystemExit(f"unknown mode {mode}")
+    import json
+
     print(json.dumps(out), flush=True)
     return 0
 

@@ -2,7 +2,7 @@
 the engine configuration.
 
 Compiling a 2 MB Go module takes 0.5-0.9 s. A cache entry is the raw artifact (`<key>.cwasm`, mapped
-by `Module.deserialize_file` without a copy) plus a small `<key>.meta` (magic, sha256 of the wasm,
+by `wasmtime_module_deserialize_file` without a copy) plus a small `<key>.meta` (magic, sha256 of the wasm,
 size and crc32 of the artifact, its stamp). An entry is never trusted blindly: the directory must be
 private to this user, the meta must match, and the artifact's checksum is verified before wasmtime sees
 it unless a settled stamp shows the file unchanged since it was last verified. A `<sha256(path)>.src`
@@ -18,9 +18,10 @@ import stat
 import struct
 import time
 import zlib
-from pathlib import Path
 
-import wasmtime
+from . import _native
+
+# Paths are plain strings: importing pathlib costs a fresh process ~3 ms.
 
 _MAGIC = b"WPCWASM3"
 # magic, sha256(wasm), the artifact's stamp when its crc was last checked and when (0: never), its size, crc32
@@ -36,15 +37,19 @@ _SETTLED_NS = 2_000_000_000
 Stamp = tuple[int, int, int, int, int]
 
 
-def default_cache_dir() -> Path:
+def default_cache_dir() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "wasmplug"
+    return os.path.join(base, "wasmplug")
 
 
-def entry_path(cache_dir: Path, wasm_digest: bytes, engine_key: str) -> Path:
-    """The artifact's path; its meta sits beside it with the suffix `.meta`. (A crc names the engine
-    config: the meta holds the full digest, and wasmtime refuses an artifact of another config.)"""
-    return cache_dir / f"{wasm_digest.hex()}-{zlib.crc32(engine_key.encode()):08x}.cwasm"
+def entry_path(cache_dir: str, wasm_digest: bytes, engine_key: str) -> str:
+    """The artifact's path; its meta sits beside it with the suffix `.meta` (`meta_path`). (A crc names the
+    engine config: the meta holds the full digest, and wasmtime refuses an artifact of another config.)"""
+    return os.path.join(cache_dir, f"{wasm_digest.hex()}-{zlib.crc32(engine_key.encode()):08x}.cwasm")
+
+
+def meta_path(artifact: str) -> str:
+    return artifact[: -len(".cwasm")] + ".meta"
 
 
 def _sha256(data: bytes) -> bytes:
@@ -54,10 +59,10 @@ def _sha256(data: bytes) -> bytes:
 
 
 def compile_module(
-    engine: wasmtime.Engine, engine_key: str, wasm: bytes | None, path: str | None, cache_dir: Path | None
-) -> wasmtime.Module:
+    engine: int, engine_key: str, wasm: bytes | None, path: str | None, cache_dir: str | None
+) -> _native.Module:
     """Compile the module (`wasm`, or if None the file at `path`), or load it from `cache_dir` (None: no
-    cache). Raises wasmtime errors on bad wasm, OSError if `path` cannot be read."""
+    cache). Raises `_native.CError` on bad wasm, OSError if `path` cannot be read."""
     if wasm is None:
         assert path is not None
         if cache_dir is None or not _private_dir(cache_dir):
@@ -79,8 +84,8 @@ def compile_module(
     return module
 
 
-def _compile(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
-    return wasmtime.Module(engine, wasm)
+def _compile(engine: int, wasm: bytes) -> _native.Module:
+    return _native.compile_module(engine, wasm)
 
 
 def _read_file(path: str) -> bytes:
@@ -96,15 +101,15 @@ def _settled(st: os.stat_result, when_ns: int) -> bool:
     return st.st_ctime_ns < when_ns - _SETTLED_NS
 
 
-def _source_digest(cache_dir: Path, path: str) -> tuple[bytes, bytes | None]:
+def _source_digest(cache_dir: str, path: str) -> tuple[bytes, bytes | None]:
     """sha256 of the wasm file at `path` and its bytes; (digest, None) without reading the file when a
     record shows it unchanged since it was hashed."""
     key = os.path.abspath(path).encode("utf-8", "surrogateescape")
-    record = cache_dir / f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.src"  # holds the path: collisions miss
+    record = os.path.join(cache_dir, f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.src")  # holds the path: collisions miss
     with open(path, "rb") as f:
         st = os.fstat(f.fileno())
         try:
-            data = record.read_bytes()
+            data = _read_file(record)
             magic, *stamp, when, digest = _SRC.unpack_from(data)
             if (magic == _SRC_MAGIC and data[_SRC.size :] == key and tuple(stamp) == _stamp(st)
                     and _settled(st, when)):
@@ -123,23 +128,23 @@ def _owned_by_us(st: os.stat_result) -> bool:
     return not hasattr(os, "getuid") or st.st_uid == os.getuid()
 
 
-def _private_dir(cache_dir: Path) -> bool:
+def _private_dir(cache_dir: str) -> bool:
     """Only a directory owned by us and not writable by others may feed us machine code."""
     try:
-        st = cache_dir.stat()
+        st = os.stat(cache_dir)
     except OSError:
         return False
     return _owned_by_us(st) and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def _load(engine: wasmtime.Engine, path: Path, digest: bytes) -> wasmtime.Module | None:
-    meta_path = path.with_suffix(".meta")
+def _load(engine: int, path: str, digest: bytes) -> _native.Module | None:
+    meta_file = meta_path(path)
     try:
-        meta = meta_path.read_bytes()
+        meta = _read_file(meta_file)
     except OSError:
         return None
     try:
-        if not _private_dir(path.parent):
+        if not _private_dir(os.path.dirname(path)):
             return None
         magic, wasm_digest, *stamp, when, size, crc = _META.unpack(meta)
         if magic != _MAGIC or wasm_digest != digest:
@@ -158,41 +163,41 @@ def _load(engine: wasmtime.Engine, path: Path, digest: bytes) -> wasmtime.Module
                     if zlib.crc32(m) != crc:
                         raise ValueError("cache artifact checksum mismatch")
                 if _settled(st, now):
-                    _write_best_effort(path.parent, meta_path,
+                    _write_best_effort(os.path.dirname(path), meta_file,
                                        _META.pack(_MAGIC, digest, *_stamp(st), now, size, crc))
-        return wasmtime.Module.deserialize_file(engine, str(path))
+        return _native.deserialize_file(engine, path)
     except Exception:
         # Corrupt, truncated, or written by another wasmtime: drop it and recompile.
-        for p in (path, meta_path):
+        for p in (path, meta_file):
             try:
-                p.unlink()
+                os.unlink(p)
             except OSError:
                 pass
         return None
 
 
-def _store(cache_dir: Path, path: Path, digest: bytes, module: wasmtime.Module) -> None:
+def _store(cache_dir: str, path: str, digest: bytes, module: _native.Module) -> None:
     """Best effort: a cache that cannot be written is just a slower load."""
     try:
-        cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(cache_dir, mode=0o700, exist_ok=True)
         if not _private_dir(cache_dir):
             return
-        artifact = bytes(module.serialize())
+        artifact = _native.serialize(module)
         meta = _META.pack(_MAGIC, digest, 0, 0, 0, 0, 0, 0, len(artifact), zlib.crc32(artifact))
         _write_atomic(cache_dir, path, artifact)  # artifact first: a reader checks it against the meta
-        _write_atomic(cache_dir, path.with_suffix(".meta"), meta)
-    except OSError:
+        _write_atomic(cache_dir, meta_path(path), meta)
+    except (OSError, _native.CError):
         pass
 
 
-def _write_best_effort(cache_dir: Path, path: Path, data: bytes) -> None:
+def _write_best_effort(cache_dir: str, path: str, data: bytes) -> None:
     try:
         _write_atomic(cache_dir, path, data)
     except OSError:
         pass
 
 
-def _write_atomic(cache_dir: Path, path: Path, data: bytes) -> None:
+def _write_atomic(cache_dir: str, path: str, data: bytes) -> None:
     import tempfile
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
     try:

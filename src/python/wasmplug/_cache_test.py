@@ -8,7 +8,7 @@ import pytest
 import wasmtime
 
 import wasmplug
-from wasmplug import PluginConfig, _cache
+from wasmplug import PluginConfig, _cache, _native
 
 Guest = Callable[[str], Traversable]
 
@@ -19,7 +19,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     count: list[int] = []
     real = _cache._compile
 
-    def counting(engine: wasmtime.Engine, wasm: bytes) -> wasmtime.Module:
+    def counting(engine: int, wasm: bytes) -> _native.Module:
         count.append(len(wasm))
         return real(engine, wasm)
 
@@ -92,7 +92,7 @@ def test_foreign_entry_is_not_trusted(tmp_path: Path, compiles: list[int]) -> No
     engine_key = wasmplug._engine.get_engine(False).key
     import hashlib
 
-    target = _cache.entry_path(d, hashlib.sha256(abi).digest(), engine_key)
+    target = Path(_cache.entry_path(str(d), hashlib.sha256(abi).digest(), engine_key))
     target.write_bytes(noabi_entry.read_bytes())
     target.with_suffix(".meta").write_bytes(noabi_entry.with_suffix(".meta").read_bytes())
     with wasmplug.Plugin.load(abi, config=PluginConfig(cache_dir=d)) as p:
@@ -134,7 +134,7 @@ def test_cache_off_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_default_cache_dir_is_under_user_cache(guest: Guest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert _cache.default_cache_dir() == tmp_path / "wasmplug"
+    assert _cache.default_cache_dir() == str(tmp_path / "wasmplug")
     wasmplug.Plugin.load(guest("noabi"), host_modules=ENV).close()
     assert len(_entries(tmp_path / "wasmplug")) == 1
 

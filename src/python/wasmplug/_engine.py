@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import ctypes
 import math
-import os
-import platform
 import threading
 import time
-
-
-import wasmtime
-from wasmtime import _ffi as ffi
 
 from . import _native
 
@@ -32,9 +26,8 @@ class EpochTicker:
     lag added, so catching up never makes it fire early.
     """
 
-    def __init__(self, engine: wasmtime.Engine) -> None:
-        self._engine = engine
-        self._addr = _native.engine_address(engine)
+    def __init__(self, engine: int) -> None:
+        self._addr = engine
         self._cond = threading.Condition(threading.Lock())
         self._until = 0.0  # monotonic time until which ticks are needed
         self._thread: threading.Thread | None = None
@@ -92,16 +85,13 @@ class EngineHandle:
     __slots__ = ("engine", "key", "fuel", "ticker")
 
     def __init__(self, fuel: bool) -> None:
-        cfg = wasmtime.Config()
-        cfg.epoch_interruption = True
-        cfg.consume_fuel = fuel
-        # The runtime caches a memoryview over linear memory; with a fixed base (the default
-        # 4 GiB reservation of 32-bit memories) a view is never left pointing at freed memory.
-        cfg.memory_may_move = False
-        self.engine = wasmtime.Engine(cfg)
+        # Epoch interruption always on; linear memory never moves (the runtime caches a memoryview over
+        # it: with a fixed base, the default 4 GiB reservation of 32-bit memories, a view is never left
+        # pointing at freed memory).
+        self.engine = _native.new_engine(fuel)
         self.fuel = fuel
         # Everything that changes compiled code goes into the compile-cache key.
-        self.key = f"wasmtime={_wasmtime_version()};{platform.machine()};epoch=1;fuel={int(fuel)};may_move=0"
+        self.key = f"wasmtime={_native.library_identity()};{_native.machine()};epoch=1;fuel={int(fuel)};may_move=0"
         self.ticker = EpochTicker(self.engine)
 
 
@@ -117,26 +107,3 @@ def get_engine(fuel: bool) -> EngineHandle:
             if handle is None:
                 handle = _engines[fuel] = EngineHandle(fuel)
     return handle
-
-
-_version: str | None = None
-
-
-def _wasmtime_version() -> str:
-    """wasmtime's version plus the identity of its native library (a rebuilt library gets new keys).
-
-    Read from the dist-info directory name: importlib.metadata costs tens of ms at import.
-    """
-    global _version
-    if _version is None:
-        site = os.path.dirname(os.path.dirname(wasmtime.__file__))
-        # Not Path.glob: its pattern compilation costs milliseconds in a fresh process.
-        versions = sorted(n[len("wasmtime-") : -len(".dist-info")] for n in os.listdir(site)
-                          if n.startswith("wasmtime-") and n.endswith(".dist-info"))
-        try:
-            st = os.stat(ffi.filename)
-            lib = f"{st.st_size}-{st.st_mtime_ns}"
-        except OSError:
-            lib = "?"
-        _version = f"{'|'.join(versions) or 'unknown'}@{lib}"
-    return _version

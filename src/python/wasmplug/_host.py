@@ -10,14 +10,12 @@ other guest (go-plugin's) gets a trap, as go-plugin does.
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import wasmtime
-
 from . import _native
+from .config import Frozen
 
 if TYPE_CHECKING:
     from ._instance import Instance
@@ -25,12 +23,15 @@ if TYPE_CHECKING:
 HostFunc = Callable[[memoryview], bytes]
 
 
-@dataclasses.dataclass(frozen=True)
-class HostModule:
+class HostModule(Frozen):
     """A set of host functions the plugin imports from wasm module `name` (go-plugin's default: "env")."""
 
+    __slots__ = ("name", "functions")
     name: str
     functions: Mapping[str, HostFunc]
+
+    def __init__(self, name: str, functions: Mapping[str, HostFunc]) -> None:
+        self._init(name=name, functions=functions)
 
 
 class _Message(Protocol):
@@ -134,15 +135,18 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
 
 
 def define_modules(
-    linker: wasmtime.Linker, modules: "tuple[HostModule, ...] | list[HostModule]", current: CurrentInstance
+    linker: _native.Linker, modules: "tuple[HostModule, ...] | list[HostModule]", current: CurrentInstance
 ) -> list[Any]:
-    """Define every host function in `linker`; returns the callbacks, which must outlive the linker."""
+    """Define every host function in `linker`; returns the callbacks, which must outlive every store
+    instantiated through it."""
     keep: list[Any] = []
-    # A FuncType gets bound to the first engine that uses it: make one per linker.
-    ty = wasmtime.FuncType([wasmtime.ValType.i32(), wasmtime.ValType.i32()], [wasmtime.ValType.i64()])
-    for mod in modules:
-        for name, fn in mod.functions.items():
-            cb = make_callback(mod.name, name, fn, current)
-            _native.define_host_func(linker, mod.name, name, ty, cb)
-            keep.append(cb)
+    ty = _native.host_functype()
+    try:
+        for mod in modules:
+            for name, fn in mod.functions.items():
+                cb = make_callback(mod.name, name, fn, current)
+                _native.define_host_func(linker, mod.name, name, ty, cb)
+                keep.append(cb)
+    finally:
+        ty.close()  # the linker keeps its own copy
     return keep

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 from typing import Any
-
-import wasmtime
 
 from . import _cache, _engine, _host, _native
 from .config import PluginConfig
 from .errors import ExportError, LoadError
 
 _I32 = "i32"
-
-
-def _sig(ty: wasmtime.FuncType) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return tuple(str(p) for p in ty.params), tuple(str(r) for r in ty.results)
 
 
 def _fmt(params: tuple[str, ...], results: tuple[str, ...]) -> str:
@@ -31,23 +24,23 @@ class Image:
         """The module is `wasm`, or if None the file at `path` (read only if the compile cache misses)."""
         self.config = config
         self.engine = _engine.get_engine(config.fuel is not None)
-        cache_dir: Path | None
+        cache_dir: str | None
         if config.cache_dir is False:
             cache_dir = None
         elif config.cache_dir is None:
             cache_dir = _cache.default_cache_dir()
         else:
-            cache_dir = Path(os.fspath(config.cache_dir))
+            cache_dir = os.fspath(config.cache_dir)
         try:
             self.module = _cache.compile_module(self.engine.engine, self.engine.key, wasm, path, cache_dir)
-        except wasmtime.WasmtimeError as exc:
+        except _native.CError as exc:
             raise LoadError(f"invalid wasm module: {exc}") from exc
         except OSError as exc:
             raise LoadError(f"cannot read plugin {path}: {exc}") from exc
-        self._exports = _native.export_types(self.module)
+        self._exports = _native.module_exports(self.module)
         self._checked: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
         self._lock = threading.Lock()
-        if not isinstance(self._exports.get("memory"), wasmtime.MemoryType):
+        if self._exports.get("memory") != "memory":
             raise ExportError("memory", "the plugin must export its linear memory as 'memory'")
         self.check_export("malloc", (_I32,), (_I32,))
         self.check_export("free", (_I32,), ())
@@ -61,17 +54,16 @@ class Image:
         # Only plugins with host functions need to know which instance runs on which thread.
         self.current: _host.CurrentInstance | None = None
         self._callbacks: list[Any] = []  # the ctypes callbacks must live as long as the linker
-        linker = wasmtime.Linker(self.engine.engine)
-        linker.define_wasi()
+        linker = _native.new_linker(self.engine.engine)
         try:
             if host_modules:
                 self.current = _host.CurrentInstance()
                 self._callbacks = _host.define_modules(linker, host_modules, self.current)
-        except wasmtime.WasmtimeError as exc:
+        except _native.CError as exc:
             raise LoadError(f"cannot define host functions: {exc}") from exc
         try:
-            self.pre = linker.instantiate_pre(self.module)
-        except wasmtime.WasmtimeError as exc:
+            self.pre = _native.instantiate_pre(linker, self.module)
+        except _native.CError as exc:
             raise LoadError(f"cannot link plugin: {exc}") from exc
         self.linker = linker
         # Where the initialized data of a fresh linear memory ends (see `_trim`); set by the first instance.
@@ -84,9 +76,9 @@ class Image:
         ty = self._exports.get(name)
         if ty is None:
             raise ExportError(name, "not exported by the plugin")
-        if not isinstance(ty, wasmtime.FuncType):
+        if isinstance(ty, str):
             raise ExportError(name, "is not a function")
-        got = _sig(ty)
+        got = ty
         if got != (params, results):
             raise ExportError(name, f"has type {_fmt(*got)}, expected {_fmt(params, results)}")
         with self._lock:

@@ -7,9 +7,7 @@ classified only on the slow path. An instance that trapped is marked `broken` an
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING, Any
-
-import wasmtime
+from typing import TYPE_CHECKING
 
 from . import _native, _trim
 from ._memory import LinearMemory
@@ -45,7 +43,7 @@ _SCRATCH_MAX = 16 << 20
 class Instance:
     __slots__ = (
         "image", "store", "ctx", "memory", "stderr", "has_abi", "broken", "host_error",
-        "_malloc", "_free", "_methods", "_armed", "timeout", "_fuel_engine", "_closed", "_exports", "_limit",
+        "_malloc", "_free", "_methods", "_armed", "timeout", "_fuel_engine", "_closed", "_handle", "_limit",
         "_outputs", "_current", "_scratch", "_scratch_cap",
     )
 
@@ -63,38 +61,39 @@ class Instance:
         self._fuel_engine = image.engine.fuel
         config = image.config
         self._limit = config.memory_limit
-        store = wasmtime.Store(image.engine.engine)
-        self.store = store
-        self.stderr = StderrTail(config.stderr)
-        wasi, self._outputs = make_wasi(config, self.stderr)
-        store.set_wasi(wasi)
-        if config.memory_limit is not None:
-            store.set_limits(memory_size=config.memory_limit)
-        ctx = _native.context_address(store)
-        self.ctx = ctypes.c_void_p(ctx)
-        _set_deadline(self.ctx, _native.NO_DEADLINE)
-        if self._fuel_engine:
-            store.set_fuel(_MAX_FUEL)  # _initialize runs unmetered; calls get their own budget
         self._current = image.current
-        if self._current is not None:
-            self._current.inst = self  # Go init code may already call the host
+        self.store = store = _native.Store(image.engine.engine)
         try:
+            self.stderr = StderrTail(config.stderr)
             try:
-                instance = image.pre.instantiate(store)
-            except (wasmtime.WasmtimeError, wasmtime.Trap) as exc:
+                wasi, self._outputs = make_wasi(config, self.stderr)
+                _native.set_wasi(store, wasi)
+            except _native.CError as exc:
+                raise LoadError(f"cannot configure WASI: {exc}") from exc
+            if config.memory_limit is not None:
+                _native.set_memory_limit(store, config.memory_limit)
+            self.ctx = ctypes.c_void_p(store.ctx)
+            _set_deadline(self.ctx, _native.NO_DEADLINE)
+            if self._fuel_engine:
+                self._refuel(_MAX_FUEL)  # _initialize runs unmetered; calls get their own budget
+            if self._current is not None:
+                self._current.inst = self  # Go init code may already call the host
+            try:
+                self._handle = _native.instantiate(store, image.pre)
+            except _native.CError as exc:
                 if config.memory_limit is not None and "memory" in str(exc) and "limit" in str(exc):
                     raise MemoryLimitError(f"plugin needs more memory than memory_limit={config.memory_limit}") from exc
                 raise LoadError(f"cannot instantiate plugin: {exc}") from exc
-            exports = self._exports = instance.exports(store)
-            mem = exports["memory"]
-            assert isinstance(mem, wasmtime.Memory)
+            mem = _native.export(store, self._handle, "memory")
+            if mem is None or mem.kind != _native.EXTERN_MEMORY:
+                raise ExportError("memory", "the plugin must export its linear memory as 'memory'")
             self.memory = LinearMemory(store, mem)
             if image.initialized_end is None:  # once per plugin, before any guest code ran
                 image.initialized_end = _trim.initialized_end(self.memory.view)
-            self._malloc = _native.RawFunc(store, _func(exports, "malloc"), 1)
-            self._free = _native.RawFunc(store, _func(exports, "free"), 1)
+            self._malloc = self._raw("malloc", 1)
+            self._free = self._raw("free", 1)
             if image.has_initialize:
-                init = _native.RawFunc(store, _func(exports, "_initialize"), 0)
+                init = self._raw("_initialize", 0)
                 if config.timeout is not None:  # a plugin that hangs in init must not hang the host
                     _set_deadline(self.ctx, image.engine.ticker.arm(config.timeout))
                     self.timeout = config.timeout
@@ -217,7 +216,7 @@ class Instance:
             limit = self.image.config.memory_limit
         if limit != self._limit:
             # wasmtime has no "unlimited" value for an already-set limiter: use the 4 GiB wasm32 maximum.
-            self.store.set_limits(memory_size=limit if limit is not None else 1 << 32)
+            _native.set_memory_limit(self.store, limit if limit is not None else 1 << 32)
             self._limit = limit
 
     # ------------------------------------------------------------------ slow path
@@ -225,7 +224,7 @@ class Instance:
         budget = fuel if fuel is not None else self.image.config.fuel
         err = _set_fuel(self.ctx, budget if budget is not None else _MAX_FUEL)
         if err:
-            _native.raise_error(err)
+            raise WasmplugError(f"cannot set fuel: {_native.error_message(err)}")
 
     def _call(self, f: _native.RawFunc, what: str) -> None:
         err = _CALL(*f.args)
@@ -236,9 +235,17 @@ class Instance:
         if self._closed:
             raise WasmplugError("instance is closed")
         self.image.check_export(export, params, results)  # types are checked once per plugin
-        f = _native.RawFunc(self.store, _func(self._exports, export), max(len(params), len(results)))
+        f = self._raw(export, max(len(params), len(results)))
         self._methods[export] = f
         return f
+
+    def _raw(self, name: str, nslots: int) -> _native.RawFunc:
+        ext = _native.export(self.store, self._handle, name)
+        if ext is None:
+            raise ExportError(name, "not exported by the plugin")
+        if ext.kind != _native.EXTERN_FUNC:
+            raise ExportError(name, "is not a function")
+        return _native.RawFunc(self.store, ext, nslots)
 
     def _covering(self, ptr: int, size: int, what: str) -> memoryview:
         try:
@@ -249,29 +256,27 @@ class Instance:
 
     def _fail(self, f: _native.RawFunc, err: int | None, export: str) -> None:
         self.broken = True
-        code: wasmtime.TrapCode | None = None
+        code: int | None = None
         if err:
-            try:
-                _native.raise_error(err)
-            except wasmtime.WasmtimeError as exc:
-                message = str(exc)
+            message = _native.error_message(err)
+            if f.trap.value:  # not expected alongside an error; never leak it
+                _native.take_trap(f.trap.value)
+                f.trap.value = None
         else:
-            trap = _native.take_trap(f.trap.value or 0)
+            code, message = _native.take_trap(f.trap.value or 0)
             f.trap.value = None
-            code = trap.trap_code
-            message = trap.message
         raise self._classify(code, message, export)
 
-    def _classify(self, code: "wasmtime.TrapCode | None", message: str, export: str) -> WasmplugError:
+    def _classify(self, code: int | None, message: str, export: str) -> WasmplugError:
         host_error, self.host_error = self.host_error, None
         if isinstance(host_error, (DeadlineExceeded, MemoryLimitError, TrapError)):
             return host_error  # raised by our own re-entrant malloc inside a host function
         if host_error is not None and not isinstance(host_error, Exception):
             raise host_error  # KeyboardInterrupt, SystemExit in a host function: not a plugin failure
         first = message.strip().splitlines()[0] if message.strip() else "trap"
-        if code == wasmtime.TrapCode.INTERRUPT:
+        if code == _native.TRAP_INTERRUPT:
             return DeadlineExceeded(f"{export}: deadline exceeded ({self.timeout:g} s)")
-        if code == wasmtime.TrapCode.OUT_OF_FUEL:
+        if code == _native.TRAP_OUT_OF_FUEL:
             return FuelExhausted(f"{export}: fuel exhausted")
         stderr = self.stderr.text()
         panic = panic_text(stderr)
@@ -289,24 +294,25 @@ class Instance:
         return TrapError(f"{export}: plugin trapped: {panic or cause}", export=export, panic=panic, trap=message)
 
     def close(self) -> None:
-        if self._closed:
+        """Delete the store. Idempotent; the pool closes an instance only when no call is using it."""
+        if getattr(self, "_closed", True):
             return
         self._closed = True
         self.broken = True
         cur = getattr(self, "_current", None)
         if cur is not None and cur.inst is self:
-            cur.inst = None  # do not keep a dead store alive through this thread's slot
+            cur.inst = None  # do not keep a dead instance reachable through this thread's slot
         mem = getattr(self, "memory", None)
         if mem is not None:
             mem.release()
         self._methods.clear()
+        for name in ("_malloc", "_free"):  # a stray later call fails in Python, not on a freed store
+            if hasattr(self, name):
+                delattr(self, name)
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()  # first: the store may still call the output callbacks
+        self._outputs = []
 
-
-def _func(exports: Any, name: str) -> wasmtime.Func:
-    try:
-        item = exports[name]
-    except KeyError:
-        raise ExportError(name, "not exported by the plugin") from None
-    if not isinstance(item, wasmtime.Func):
-        raise ExportError(name, "is not a function")
-    return item
+    def __del__(self) -> None:
+        self.close()

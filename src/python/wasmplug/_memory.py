@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import ctypes
 
-import wasmtime
-
+from . import _native
 from .errors import DecodeError
 
 
 class LinearMemory:
-    __slots__ = ("view", "_memory", "_store")
+    __slots__ = ("view", "_store", "_memory", "_args")
 
-    def __init__(self, store: wasmtime.Store, memory: wasmtime.Memory) -> None:
-        self._store = store
-        self._memory = memory
+    def __init__(self, store: _native.Store, memory: _native.Extern) -> None:
+        self._store = store  # outlives this object's use of its context
+        self._memory = memory  # the wasmtime_memory_t handle the arguments point into
+        self._args = (ctypes.c_void_p(store.ctx), ctypes.c_void_p(ctypes.addressof(memory) + _native.EXTERN_OF))
         self.view = self._build()
 
     def _build(self) -> memoryview:
-        if self._memory.data_len(self._store) == 0:
+        size = _native.memory_data_size(*self._args)
+        if size == 0:
             return memoryview(b"")
-        return memoryview(self._memory.get_buffer_ptr(self._store)).cast("B")
+        data = _native.memory_data(*self._args)
+        return memoryview((ctypes.c_ubyte * size).from_address(data)).cast("B")
 
     def covering(self, ptr: int, size: int, what: str) -> memoryview:
         """The view, rebuilt if the memory grew; DecodeError if [ptr, ptr+size) is outside memory."""
@@ -38,10 +40,11 @@ class LinearMemory:
 
     def address(self) -> int:
         """The host address of byte 0 (memory never moves)."""
-        return ctypes.addressof(self._memory.data_ptr(self._store).contents)
+        return int(_native.memory_data(*self._args) or 0)
 
     def size(self) -> int:
-        return int(self._memory.data_len(self._store))
+        return int(_native.memory_data_size(*self._args))
 
     def release(self) -> None:
+        """Forget the view (before the store goes): later reads see an empty memory, never freed memory."""
         self.view = memoryview(b"")

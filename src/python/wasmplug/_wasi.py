@@ -8,11 +8,8 @@ from __future__ import annotations
 import codecs
 import io
 import os
-import re
 import ctypes
 from typing import IO, Any, Callable, cast
-
-import wasmtime
 
 from . import _native
 from .config import PluginConfig, Stream
@@ -76,6 +73,8 @@ _PANIC = r"(?:^|\n)((?:panic|fatal error): .*?)(?:\n\n|\ngoroutine |\Z)"
 
 def panic_text(stderr: str) -> str:
     """The last Go panic/fatal-error message in `stderr`, or ""."""
+    import re  # only on a trap: a fresh process should not pay for importing it
+
     found = re.findall(_PANIC, stderr, re.S)
     return found[-1].strip() if found else ""
 
@@ -91,17 +90,14 @@ def _output_callback(write: Callable[[bytes], None]) -> Any:
     return _native.OUTPUT_CALLBACK(callback)
 
 
-def make_wasi(config: PluginConfig, stderr: StderrTail) -> tuple[wasmtime.WasiConfig, list[Any]]:
+def make_wasi(config: PluginConfig, stderr: StderrTail) -> tuple[_native.WasiConfig, list[Any]]:
     """The WASI config for one store, and the callbacks that must live as long as the store."""
-    wasi = wasmtime.WasiConfig()
+    wasi = _native.new_wasi(
+        config.args, config.env.items(),
+        [(os.fspath(p.host_path), p.guest_path, not p.read_only) for p in config.preopens],
+    )
     keep = []
-    if config.args:
-        wasi.argv = list(config.args)
-    if config.env:
-        wasi.env = list(config.env.items())
-    for pre in config.preopens:
-        wasi.preopen_dir(os.fspath(pre.host_path), pre.guest_path, fs_mutable=not pre.read_only)
-    # Our own callbacks rather than WasiConfig.stdout_custom: its Python finalizer can run on a
+    # Our own callbacks rather than wasmtime-py's stdout_custom: its Python finalizer can run on a
     # wasmtime thread during interpreter shutdown and abort the process.
     if config.stdout is not None:
         keep.append(_output_callback(_writer(config.stdout)))
