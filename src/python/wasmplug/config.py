@@ -19,7 +19,7 @@ _F = TypeVar("_F", bound="Frozen")
 class Frozen:
     """Base of the immutable value classes: the fields are the `__slots__`, set once by `__init__`."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def _init(self, **values: Any) -> None:
         for name, value in values.items():
@@ -35,9 +35,9 @@ class Frozen:
         raise AttributeError(f"cannot delete field {name!r} of an immutable {type(self).__name__}")
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
+        if other.__class__ is not self.__class__ or not isinstance(other, Frozen):
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined, no-any-return]
+        return self._values() == other._values()
 
     def __hash__(self) -> int:
         return hash(self._values())
