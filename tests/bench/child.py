@@ -16,8 +16,12 @@ the figure is the peer's cost, not the harness's.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+
+# The parent's CLOCK_MONOTONIC just before the spawn: "start_ms" is the interpreter's startup (runpy included).
+_SPAWN_NS = int(os.environ.get("BENCH_SPAWN_NS", "0"))
 
 
 class _EchoHost:
@@ -58,7 +62,9 @@ def first_call(peer: str, arg: str, *rest: str) -> dict[str, float]:
     else:
         raise SystemExit(f"unknown peer {peer}")
     done = time.monotonic_ns()
-    return {"done_ns": done, "import_ms": (t1 - t0) / 1e6, "load_ms": (t2 - t1) / 1e6, "call_us": (done - t2) / 1e3}
+    cpu = time.process_time()  # CPU time of this process so far, startup included: robust on a busy machine
+    return {"done_ns": done, "import_ms": (t1 - t0) / 1e6, "load_ms": (t2 - t1) / 1e6, "call_us": (done - t2) / 1e3,
+            "start_ms": (t0 - _SPAWN_NS) / 1e6 if _SPAWN_NS else 0.0, "cpu_ms": cpu * 1e3}
 
 
 def rss(peer: str, n: int, arg: str) -> dict[str, float]:
