@@ -21,7 +21,12 @@ import ctypes
 import os
 import sys
 from ctypes import POINTER, byref, c_bool, c_char_p, c_int64, c_size_t, c_ssize_t, c_uint8, c_uint64, c_void_p
-from typing import Any, Iterable, Union
+from typing import TYPE_CHECKING, Any, Iterable, Union
+
+if TYPE_CHECKING:
+    # Never executed: this names the distribution whose shared library we open, so Pants' dependency
+    # inference adds the wasmtime requirement (here, in the wheel's metadata, and in repos vendoring the sources).
+    import wasmtime  # noqa: F401
 
 # The wasmtime release whose C API is declared below (keep in step with 3rdparty/python's pin).
 WASMTIME_VERSION = "50.0.1"
