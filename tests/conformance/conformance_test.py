@@ -28,7 +28,7 @@ import struct
 from typing import Any, Callable, Iterator, List, Tuple, cast
 
 import pytest
-from google.protobuf import any_pb2, descriptor, struct_pb2, timestamp_pb2
+from google.protobuf import any_pb2, descriptor, struct_pb2, timestamp_pb2, wrappers_pb2
 from google.protobuf.message import Message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -501,6 +501,70 @@ def test_invalid_request_is_an_error_not_an_empty_reply(client: Conformance) -> 
         client.plugin.call_bytes(ROUND_TRIP, _tag(10, 2) + _varint(5) + b"ab")
     # The instance is still usable afterwards.
     assert client.round_trip(pb.AllTypes(f_int32=-1)).f_int32 == -1
+
+
+# -- large requests: handed over to the guest ------------------------------------------------------
+# From 32 KiB on the host writes a request into a buffer the guest asked for (`wasmplug_request`) and
+# then keeps: the request's bytes fields alias that buffer instead of being copied out of it.
+
+HANDOVER_MIN = 32 << 10
+
+
+def _filler(seed: int, n: int) -> bytes:
+    return (bytes(range(256)) * (n // 256 + 2))[seed % 256 : seed % 256 + n]
+
+
+def _large(seed: int, n: int) -> pb.AllTypes:
+    """Bytes fields of every kind (singular, repeated, map value, oneof, optional, nested, wrapper)."""
+    return pb.AllTypes(
+        f_bytes=_filler(seed, n), r_bytes=[_filler(seed + 1, n // 2), b"", _filler(seed + 2, 5)],
+        m_int64={seed: _filler(seed + 3, n // 3), -1: b""}, c_bytes=_filler(seed + 4, n // 4),
+        o_bytes=_filler(seed + 5, 7), f_string="s" * (n // 5),
+        f_nested=pb.AllTypes.Nested(deep=pb.AllTypes.Nested.Deep(data=_filler(seed + 6, n // 6))),
+        w_bytes=wrappers_pb2.BytesValue(value=_filler(seed + 7, n // 7)),
+    )
+
+
+@pytest.fixture
+def handovers(monkeypatch: pytest.MonkeyPatch) -> List[int]:
+    """The sizes of the requests the host handed over to the guest."""
+    from wasmplug import _instance
+
+    sizes: List[int] = []
+    handover = _instance.Instance._handover
+
+    def counting(self: _instance.Instance, n: int) -> int:
+        sizes.append(n)
+        return handover(self, n)
+
+    monkeypatch.setattr(_instance.Instance, "_handover", counting)
+    return sizes
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=requests(), seed=st.integers(0, 255), n=st.integers(HANDOVER_MIN, 300_000))
+def test_large_requests_round_trip_byte_exact_and_transform(client: Conformance, data: bytes, seed: int,
+                                                            n: int) -> None:
+    # the large fields merge into the random message (and replace its oneof case)
+    _check(client, data + _large(seed, n).SerializeToString())
+
+
+def test_large_requests_are_handed_over(client: Conformance, handovers: List[int]) -> None:
+    request = _large(3, 100_000)
+    assert client.round_trip(request) == request
+    assert handovers == [request.ByteSize()]
+    assert client.round_trip(pb.AllTypes(f_bytes=b"x" * 1000)).f_bytes == b"x" * 1000  # small: no handover
+    assert len(handovers) == 1
+
+
+def test_a_kept_large_request_outlives_later_ones(client: Conformance, handovers: List[int]) -> None:
+    messages = [_large(i, 60_000 + 1000 * i) for i in range(5)]
+    client.keep(messages[0])
+    for previous, current in zip(messages, messages[1:]):
+        assert client.keep(current) == previous
+    assert client.keep(pb.AllTypes()) == messages[-1]
+    assert len(handovers) == 5
 
 
 def test_unknown_fields_come_back_byte_for_byte(client: Conformance) -> None:

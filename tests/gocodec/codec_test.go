@@ -224,3 +224,70 @@ func TestNamesAndGetters(t *testing.T) {
 		t.Fatal("ProtoName")
 	}
 }
+
+// Large values whose destination sits 1-15 bytes past their source modulo 64 are copied in pieces
+// (see wire.appendBytes): every size and placement must still give exactly what append gives.
+func TestLargeValuesEncodeExactly(t *testing.T) {
+	src := make([]byte, 1<<20+128)
+	for i := range src {
+		src[i] = byte(i*7 + i>>9)
+	}
+	for _, n := range []int{4095, 4096, 4097, 65536 + 7, 1<<20 - 1, 1 << 20} {
+		for _, shift := range []int{0, 1, 4, 15, 16, 40, 63} {
+			v := src[shift : shift+n]
+			for _, pre := range []int{0, 3, 64} {
+				prefix := src[:pre]
+				e := wire.NewEncoder(append(make([]byte, 0, pre+n+8), prefix...))
+				e.Raw(v)
+				e.Bytes(v)
+				got, err := e.Finish()
+				if err != nil {
+					t.Fatal(err)
+				}
+				lenEnc := wire.NewEncoder(nil)
+				lenEnc.Varint(uint64(n))
+				size, _ := lenEnc.Finish()
+				want := append(append(append(append([]byte(nil), prefix...), v...), size...), v...)
+				if !bytes.Equal(got, want) {
+					t.Fatalf("n=%d shift=%d prefix=%d: encoding differs", n, shift, pre)
+				}
+			}
+		}
+	}
+}
+
+// UnmarshalOwned decodes what Unmarshal decodes, with bytes fields as views of the input, each capped
+// at its own length so that appending to one leaves the input alone.
+func TestUnmarshalOwnedAliasesBytes(t *testing.T) {
+	in := &c.AllTypes{FBytes: []byte("first"), RBytes: [][]byte{[]byte("r0"), {}, []byte("r2")},
+		MInt64: map[int64][]byte{7: []byte("seven")}, OBytes: []byte("o"), FString: "copied",
+		Choice: &c.AllTypes_CBytes{CBytes: []byte("choice")}}
+	b := mustMarshal(t, in)
+	var copied, owned c.AllTypes
+	if err := copied.Unmarshal(b); err != nil {
+		t.Fatal(err)
+	}
+	orig := append([]byte(nil), b...)
+	if err := wire.UnmarshalOwned(b, &owned); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(mustMarshal(t, &owned), mustMarshal(t, &copied)) || owned.RBytes[1] == nil {
+		t.Fatalf("owned %+v, copied %+v", &owned, &copied)
+	}
+	owned.FBytes = append(owned.FBytes, "!!!!!!!!"...)
+	if !bytes.Equal(b, orig) {
+		t.Fatal("appending to a field wrote into the input")
+	}
+	i := bytes.Index(b, []byte("seven"))
+	b[i] = 'S'
+	if string(owned.MInt64[7]) != "Seven" || string(copied.MInt64[7]) != "seven" {
+		t.Fatal("bytes fields must alias the input (and only with UnmarshalOwned)")
+	}
+	b[bytes.Index(b, []byte("copied"))] = 'C'
+	if owned.FString != "copied" {
+		t.Fatal("strings are copied")
+	}
+	if err := wire.UnmarshalOwned(b[:len(b)-1], &c.AllTypes{}); err == nil {
+		t.Fatal("truncated input must be an error")
+	}
+}

@@ -28,12 +28,22 @@ func fuzzUnmarshal(f *testing.F, newMsg func() message, seeds ...message) {
 	f.Add([]byte{0xea, 0x03, 0x02, 0x08})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m := newMsg()
-		if err := m.Unmarshal(b); err != nil {
+		err := m.Unmarshal(b)
+		// UnmarshalOwned (bytes fields alias the input) decodes the same message, or fails the same way.
+		owned := newMsg()
+		errOwned := wire.UnmarshalOwned(append([]byte(nil), b...), owned.(wire.Message))
+		if (err == nil) != (errOwned == nil) {
+			t.Fatalf("Unmarshal: %v, UnmarshalOwned: %v", err, errOwned)
+		}
+		if err != nil {
 			return
 		}
 		enc, err := m.Marshal()
 		if err != nil {
 			t.Fatalf("decoded message does not encode: %v", err)
+		}
+		if encOwned, err := owned.Marshal(); err != nil || !bytes.Equal(enc, encOwned) {
+			t.Fatalf("UnmarshalOwned decoded another message: %x vs %x (%v)", encOwned, enc, err)
 		}
 		m2 := newMsg()
 		if err := m2.Unmarshal(enc); err != nil {

@@ -50,6 +50,11 @@ class Image:
         self.has_abi = "wasmplug_abi" in self._exports
         if self.has_abi:
             self.check_export("wasmplug_abi", (), (_I32,))
+        # wasmplug_request(size) -> ptr: a buffer for one large request that the guest then keeps (an
+        # extension of ours: used only with the wasmplug_abi marker, its presence is the negotiation)
+        self.has_request = self.has_abi and "wasmplug_request" in self._exports
+        if self.has_request:
+            self.check_export("wasmplug_request", (_I32,), (_I32,))
 
         # Only plugins with host functions need to know which instance runs on which thread.
         self.current: _host.CurrentInstance | None = None

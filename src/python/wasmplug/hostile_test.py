@@ -104,6 +104,15 @@ def test_malloc_returns_wild_pointer(cache_dir: Path) -> None:
         assert p.call_bytes("m", b"") == b""  # no malloc for an empty request
 
 
+def test_request_buffer_at_a_wild_pointer(cache_dir: Path) -> None:
+    body = """(func (export "wasmplug_abi") (result i32) i32.const 1)
+      (func (export "wasmplug_request") (param i32) (result i32) i32.const 0x7FFFFFF0)"""
+    with load(module(body), cache_dir) as p:
+        assert p.call_bytes("ok", b"small") == b"small"  # below 32 KiB: the host's own buffer
+        with pytest.raises(wasmplug.DecodeError, match="wasmplug_request"):
+            p.call_bytes("ok", b"x" * 40_000)
+
+
 @pytest.mark.parametrize(
     ("base", "export", "message"),
     [
@@ -116,6 +125,8 @@ def test_malloc_returns_wild_pointer(cache_dir: Path) -> None:
          ' (func (export "free") (param i32))', "malloc", "not a function"),
         (BASE + '(func (export "_initialize") (param i32))', "_initialize", "expected"),
         (BASE + '(func (export "wasmplug_abi") (result i64) i64.const 1)', "wasmplug_abi", "expected"),
+        (BASE + '(func (export "wasmplug_abi") (result i32) i32.const 1)'
+         ' (func (export "wasmplug_request") (param i64) (result i32) i32.const 0)', "wasmplug_request", "expected"),
     ],
 )
 def test_missing_or_mistyped_exports(cache_dir: Path, base: str, export: str, message: str) -> None:

@@ -80,6 +80,16 @@ func (plugin) Transform(_ context.Context, m *conformance.AllTypes) (*conformanc
 	return m, nil
 }
 
+var kept = &conformance.AllTypes{}
+
+// Keep returns the previous request it was given and keeps this one, decoded fields and all (large
+// requests' bytes fields alias the buffer the host wrote them into, which the plugin then owns).
+func (plugin) Keep(_ context.Context, req *conformance.AllTypes) (*conformance.AllTypes, error) {
+	prev := kept
+	kept = req
+	return prev, nil
+}
+
 func init() { conformance.RegisterConformance(plugin{}) }
 
 // main is not run: the plugin is a WASI reactor; the host calls _initialize, which runs init.
