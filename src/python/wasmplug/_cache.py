@@ -8,7 +8,8 @@ private to this user, the meta must match, and the artifact's checksum is verifi
 it unless a settled stamp shows the file unchanged since it was last verified. A `<sha256(path)>.src`
 record remembers a wasm file's sha256 the same way, so a load from cache need not hash it.
 Anything that does not check out, or that wasmtime refuses (another version), is recompiled and
-replaced. Writes are atomic (write to a temp file, rename).
+replaced. Writes are atomic (write to a temp file, rename). Storing an entry evicts the least recently
+used ones (by their meta's mtime) beyond `PluginConfig.cache_max_bytes` (default 1 GiB).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _SRC = struct.Struct("<8s5qq32s")  # magic, a wasm file's stamp, when it was has
 # after the check, so the stamp no longer matches; a file changed within the window (coarse fs
 # timestamps) is read in full. Like the artifact itself, the records are trusted only in a private dir.
 _SETTLED_NS = 2_000_000_000
+_USE_RESOLUTION_S = 3600  # how exact an entry's "last used" time is (see _mark_used)
 
 Stamp = tuple[int, int, int, int, int]
 
@@ -59,10 +61,12 @@ def _sha256(data: bytes) -> bytes:
 
 
 def compile_module(
-    engine: int, engine_key: str, wasm: bytes | None, path: str | None, cache_dir: str | None
+    engine: int, engine_key: str, wasm: bytes | None, path: str | None, cache_dir: str | None,
+    max_bytes: int = 1 << 30,
 ) -> _native.Module:
     """Compile the module (`wasm`, or if None the file at `path`), or load it from `cache_dir` (None: no
-    cache). Raises `_native.CError` on bad wasm, OSError if `path` cannot be read."""
+    cache); storing a new entry evicts the least recently used ones beyond `max_bytes`.
+    Raises `_native.CError` on bad wasm, OSError if `path` cannot be read."""
     if wasm is None:
         assert path is not None
         if cache_dir is None or not _private_dir(cache_dir):
@@ -80,7 +84,9 @@ def compile_module(
             wasm = _read_file(path or "")
             digest = _sha256(wasm)  # file code only under the digest of what was compiled
         module = _compile(engine, wasm)
-        _store(cache_dir, entry_path(cache_dir, digest, engine_key), digest, module)
+        artifact = entry_path(cache_dir, digest, engine_key)
+        if _store(cache_dir, artifact, digest, module):
+            evict(cache_dir, max_bytes, keep=artifact)
     return module
 
 
@@ -165,7 +171,7 @@ def _load(engine: int, path: str, digest: bytes) -> _native.Module | None:
                 if _settled(st, now):
                     _write_best_effort(os.path.dirname(path), meta_file,
                                        _META.pack(_MAGIC, digest, *_stamp(st), now, size, crc))
-        return _native.deserialize_file(engine, path)
+        module = _native.deserialize_file(engine, path)
     except Exception:
         # Corrupt, truncated, or written by another wasmtime: drop it and recompile.
         for p in (path, meta_file):
@@ -174,20 +180,78 @@ def _load(engine: int, path: str, digest: bytes) -> _native.Module | None:
             except OSError:
                 pass
         return None
+    _mark_used(meta_file)
+    return module
 
 
-def _store(cache_dir: str, path: str, digest: bytes, module: _native.Module) -> None:
-    """Best effort: a cache that cannot be written is just a slower load."""
+def _mark_used(meta_file: str) -> None:
+    """The meta's mtime is the entry's last use (for eviction); refreshed at most hourly, so a warm load
+    rarely writes. (The artifact is never touched: its stamp vouches for its checksum.)"""
+    try:
+        if os.stat(meta_file).st_mtime < time.time() - _USE_RESOLUTION_S:
+            os.utime(meta_file)
+    except OSError:
+        pass
+
+
+def evict(cache_dir: str, max_bytes: int, keep: str = "") -> int:
+    """Delete least recently used entries until the artifacts and metas in `cache_dir` fit `max_bytes`
+    (never `keep`), plus metas without an artifact and temp files left by a crashed writer.
+    Best effort: an entry another process is using stays valid for it (an unlinked file lives on while
+    open or mapped). Returns the number of entries deleted."""
+    entries: list[tuple[float, int, str]] = []  # (last use, bytes, artifact path)
+    total = 0
+    now = time.time()
+    try:
+        with os.scandir(cache_dir) as it:
+            names = {e.name: e for e in it}
+    except OSError:
+        return 0
+    for name, e in names.items():
+        try:
+            st = e.stat(follow_symlinks=False)
+            if name.startswith(".tmp-"):
+                if st.st_mtime < now - _USE_RESOLUTION_S:
+                    os.unlink(e.path)
+            elif name.endswith(".meta") and name[: -len(".meta")] + ".cwasm" not in names:
+                os.unlink(e.path)
+            elif name.endswith(".cwasm"):
+                meta = names.get(name[: -len(".cwasm")] + ".meta")
+                meta_st = meta.stat(follow_symlinks=False) if meta is not None else None
+                size = st.st_size + (meta_st.st_size if meta_st else 0)
+                entries.append((meta_st.st_mtime if meta_st else st.st_mtime, size, e.path))
+                total += size
+        except OSError:
+            continue
+    evicted = 0
+    for _used, size, artifact in sorted(entries):
+        if total <= max_bytes:
+            break
+        if artifact == keep:
+            continue
+        for p in (meta_path(artifact), artifact):  # meta first: a reader never trusts an artifact alone
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+        total -= size
+        evicted += 1
+    return evicted
+
+
+def _store(cache_dir: str, path: str, digest: bytes, module: _native.Module) -> bool:
+    """Best effort: a cache that cannot be written is just a slower load. True if the entry was written."""
     try:
         os.makedirs(cache_dir, mode=0o700, exist_ok=True)
         if not _private_dir(cache_dir):
-            return
+            return False
         artifact = _native.serialize(module)
         meta = _META.pack(_MAGIC, digest, 0, 0, 0, 0, 0, 0, len(artifact), zlib.crc32(artifact))
         _write_atomic(cache_dir, path, artifact)  # artifact first: a reader checks it against the meta
         _write_atomic(cache_dir, meta_path(path), meta)
+        return True
     except (OSError, _native.CError):
-        pass
+        return False
 
 
 def _write_best_effort(cache_dir: str, path: str, data: bytes) -> None:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import time
+
 from collections.abc import Callable
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -152,3 +155,55 @@ def test_unwritable_cache_dir_still_loads(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with wasmplug.Plugin.load(_wat("ok"), config=PluginConfig(cache_dir=blocker / "sub")) as p:
         assert p.instances == 1
+
+
+def _entry_bytes(d: Path) -> int:
+    return sum(p.stat().st_size for p in d.iterdir() if p.suffix in (".cwasm", ".meta"))
+
+
+def test_least_recently_used_entries_are_evicted(tmp_path: Path, compiles: list[int]) -> None:
+    """A new entry evicts the entries used longest ago until the cache fits `cache_max_bytes`."""
+    d = _private(tmp_path)
+    old, used, new = _wat("old"), _wat("used"), _wat("new")
+    wasmplug.Plugin.load(old, config=PluginConfig(cache_dir=d)).close()
+    wasmplug.Plugin.load(used, config=PluginConfig(cache_dir=d)).close()
+    one_entry = _entry_bytes(d) // 2
+    # `used` was stored two days ago, `old` one day ago; then `used` is loaded from the cache (its mark
+    # is refreshed), so `old` is now the least recently used.
+    import hashlib
+
+    key = wasmplug._engine.get_engine(False).key
+    for wasm, age in ((used, 2 * 86400), (old, 86400)):
+        meta = _cache.meta_path(_cache.entry_path(str(d), hashlib.sha256(wasm).digest(), key))
+        os.utime(meta, (time.time() - age, time.time() - age))
+    wasmplug.Plugin.load(used, config=PluginConfig(cache_dir=d)).close()
+    assert len(compiles) == 2  # a hit
+    budget = 2 * one_entry + one_entry // 2
+    wasmplug.Plugin.load(new, config=PluginConfig(cache_dir=d, cache_max_bytes=budget)).close()
+    assert len(compiles) == 3
+    assert len(_entries(d)) == 2 and _entry_bytes(d) <= budget
+    for wasm, compiled in ((used, 3), (new, 3), (old, 4)):  # only `old` was evicted
+        wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
+        assert len(compiles) == compiled
+
+
+def test_eviction_never_removes_the_new_entry_and_cleans_debris(tmp_path: Path) -> None:
+    d = _private(tmp_path)
+    wasmplug.Plugin.load(_wat("a"), config=PluginConfig(cache_dir=d)).close()
+    orphan = d / "0123-0000.meta"  # a meta without its artifact
+    orphan.write_bytes(b"x")
+    stale_tmp, fresh_tmp = d / ".tmp-crashed", d / ".tmp-writing"
+    stale_tmp.write_bytes(b"x")
+    fresh_tmp.write_bytes(b"x")
+    os.utime(stale_tmp, (time.time() - 7200, time.time() - 7200))
+    with wasmplug.Plugin.load(_wat("b"), config=PluginConfig(cache_dir=d, cache_max_bytes=1)) as p:
+        assert p.call_bytes("upper", b"") == b"B"
+    (entry,) = _entries(d)  # over budget even alone: the new entry stays, the other goes
+    assert entry.with_suffix(".meta").exists()
+    assert not orphan.exists() and not stale_tmp.exists()
+    assert fresh_tmp.exists()  # may belong to a writer at work
+
+
+def test_cache_max_bytes_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="cache_max_bytes"):
+        PluginConfig(cache_max_bytes=0)

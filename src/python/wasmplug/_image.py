@@ -32,7 +32,8 @@ class Image:
         else:
             cache_dir = os.fspath(config.cache_dir)
         try:
-            self.module = _cache.compile_module(self.engine.engine, self.engine.key, wasm, path, cache_dir)
+            self.module = _cache.compile_module(self.engine.engine, self.engine.key, wasm, path, cache_dir,
+                                                 config.cache_max_bytes)
         except _native.CError as exc:
             raise LoadError(f"invalid wasm module: {exc}") from exc
         except OSError as exc:

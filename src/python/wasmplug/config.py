@@ -75,7 +75,7 @@ class PluginConfig(Frozen):
     """Everything a plugin is allowed and limited to. The default grants nothing but discarded stdout/stderr."""
 
     __slots__ = ("stdout", "stderr", "env", "args", "preopens", "memory_limit", "timeout", "fuel", "max_instances",
-                 "fresh_instance_per_call", "cache_dir")
+                 "fresh_instance_per_call", "cache_dir", "cache_max_bytes")
     stdout: Stream | None
     stderr: Stream | None
     env: Mapping[str, str]
@@ -87,6 +87,7 @@ class PluginConfig(Frozen):
     max_instances: int
     fresh_instance_per_call: bool
     cache_dir: Union[str, "os.PathLike[str]", None, Literal[False]]
+    cache_max_bytes: int
 
     def __init__(
         self,
@@ -101,6 +102,7 @@ class PluginConfig(Frozen):
         max_instances: int | None = None,
         fresh_instance_per_call: bool = False,
         cache_dir: Union[str, "os.PathLike[str]", None, Literal[False]] = None,
+        cache_max_bytes: int = 1 << 30,
     ) -> None:
         if max_instances is None:
             max_instances = os.cpu_count() or 1
@@ -112,6 +114,9 @@ class PluginConfig(Frozen):
             raise ValueError("timeout must be positive")
         if fuel is not None and fuel <= 0:
             raise ValueError("fuel must be positive")
+        if cache_max_bytes <= 0:
+            raise ValueError("cache_max_bytes must be positive")
         self._init(stdout=stdout, stderr=stderr, env={} if env is None else env, args=args, preopens=preopens,
                    memory_limit=memory_limit, timeout=timeout, fuel=fuel, max_instances=max_instances,
-                   fresh_instance_per_call=fresh_instance_per_call, cache_dir=cache_dir)
+                   fresh_instance_per_call=fresh_instance_per_call, cache_dir=cache_dir,
+                   cache_max_bytes=cache_max_bytes)
