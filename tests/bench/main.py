@@ -252,8 +252,9 @@ class Suite:
         r.peers[NAIVE] = s.us(naive.call_host(count_naive, payload)) / count_naive
         r.met = r.ours <= 3.0
         r.notes.append(f"per host call: Bench.CallHost loops BenchHost.HostEcho({len(payload)} B) {count_ours}x in the "
-                       "guest (Go marshal, host parse + reply via guest malloc, Go unmarshal); naive: "
-                       "Linker.define_func + Memory.read/write + Func.__call__(malloc); extism guest has no host import")
+                       "guest (Go marshal, host parse + reply into the guest's reply buffer, Go unmarshal); naive: "
+                       "Linker.define_func + Memory.read/write + Func.__call__(malloc) (it never asks for the reply buffer); "
+                       "extism guest has no host import")
 
         # --- loads
         self.log("load cold / cached")

@@ -279,6 +279,7 @@ def test_our_guest_abi(our_greet_wasm: Path, our_hostfn_wasm: Path) -> None:
         for name, sig in GO_PLUGIN_ABI.items():
             assert exports.get(name) == sig, (wasm.name, name, exports)
         assert exports.get("wasmplug_abi") == "func() -> (i32)"  # built with our guest runtime, not go-plugin's
+        assert exports.get("wasmplug_host_reply") == "func() -> (i32)"
         imports = {k: v for k, v in abi["imports"].items() if not k.startswith("wasi_snapshot_preview1.")}
         assert imports == ({"env.parse_json": "func(i32, i32) -> (i64)"} if wasm == our_hostfn_wasm else {})
 

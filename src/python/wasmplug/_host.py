@@ -120,10 +120,15 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
                 return 0
             if n >= _ERR_BIT:
                 raise ValueError(f"reply of {n} bytes does not fit the ABI (< 2 GiB)")
-            p = inst.guest_malloc(n, True)
-            view = mem.view
-            if p + n > len(view):
-                view = mem.covering(p, n, "malloc")
+            rb = inst.reply_buf  # ABI 2: the guest's {ptr, cap} header, else None
+            if rb is not None and n <= rb[1] and (p := rb[0]):
+                rb[1] = 0  # taken: written again only once the guest has read this reply and re-armed it
+                what = "the reply buffer of wasmplug_host_reply"
+            else:
+                p = inst.guest_malloc(n, True)
+                what = "malloc"
+            if p + n > len(view):  # (a view from before a growth stays valid: memory never moves)
+                view = mem.covering(p, n, what)
             view[p : p + n] = reply
             v[0] = (p << 32) | n | is_err
             return 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
 from google.protobuf import wrappers_pb2
+from guests.hostreply.proto.hostreply_pb2 import Payload, Result, Results, Script, Step
+from guests.hostreply.proto.hostreply_wasmplug import Relay, RelayPlugin
 
 import wasmplug
 from wasmplug import HostModule, PluginConfig
@@ -116,3 +118,121 @@ def test_keyboard_interrupt_in_host_function_propagates(guest: Guest, cache_dir:
         assert p.instances == 0  # the wasm stack was unwound by a trap: the instance is gone
         with pytest.raises(wasmplug.PluginError):
             p.call_bytes("call_host_fail", b"still usable")
+
+
+
+# --- ABI 2: replies written into the guest's reply buffer (tests/guests/hostreply, the generated Go SDK) ---
+# The Go guest runtime starts with a 1 KiB buffer and, after a larger reply came through malloc, grows it to
+# the next power of two, up to 64 KiB.
+
+
+def _payload(reply_size: int) -> bytes:
+    """Data whose Payload encoding (tag, length varint, data) is exactly `reply_size` bytes."""
+    if reply_size == 0:
+        return b""
+    n = reply_size - 2
+    while len(Payload(data=bytes(n)).SerializeToString()) > reply_size:
+        n -= 1
+    data = bytes(i % 251 for i in range(n))
+    assert len(Payload(data=data).SerializeToString()) == reply_size
+    return data
+
+
+class Replies:
+    """The Host service: Echo returns its data (b"fail:MSG" raises MSG); Nest runs a script on the plugin."""
+
+    def __init__(self) -> None:
+        self.relay: Relay | None = None
+
+    def echo(self, request: Payload) -> Payload:
+        if request.data.startswith(b"fail:"):
+            raise Boom(request.data[5:].decode())
+        return Payload(data=request.data)
+
+    def nest(self, request: Payload) -> Payload:
+        assert self.relay is not None
+        return Payload(data=self.relay.run(Script.FromString(request.data)).SerializeToString())
+
+
+@pytest.fixture
+def relay(guest: Guest, cache_dir: Path) -> Iterator[Relay]:
+    host = Replies()
+    with RelayPlugin(config=PluginConfig(cache_dir=cache_dir, max_instances=4)).load(guest("hostreply"), host=host) as r:
+        host.relay = r
+        assert r.plugin.has_abi_extensions
+        yield r
+
+
+def _run(relay: Relay, *steps: Step, concurrent: bool = False) -> list[Result]:
+    return list(relay.run(Script(steps=steps, concurrent=concurrent)).results)
+
+
+def test_reply_buffer_and_malloc_fallback(relay: Relay, host_mallocs: list[int]) -> None:
+    for reply_size, mallocs in [
+        (0, 0),  # an empty reply: neither buffer nor malloc
+        (18, 0),
+        (1024, 0),  # exactly the buffer
+        (1025, 1),  # larger: malloc; the guest then grows its buffer to 2 KiB
+        (1025, 0),
+        (2048, 0),
+        (100_000, 1),  # beyond 64 KiB: malloc every time, the buffer stays as it is
+        (100_000, 1),
+        (2048, 0),
+    ]:
+        host_mallocs.clear()
+        data = _payload(reply_size)
+        assert _run(relay, Step(call="echo", data=data)) == [Result(data=data)], reply_size
+        assert host_mallocs == [reply_size] * mallocs, reply_size
+    assert relay.plugin.instances == 1
+
+
+def test_error_replies_through_the_buffer(relay: Relay, host_mallocs: list[int]) -> None:
+    long = "x" * 5000
+    assert _run(relay, Step(call="echo", data=b"fail:no thanks"), Step(call="echo", data=b"ok"),
+                Step(call="echo", data=f"fail:{long}".encode())) == [
+        Result(error="no thanks"), Result(data=b"ok"), Result(error=long)]
+    assert host_mallocs == [5000]  # only the message larger than the buffer
+
+
+def test_replies_stay_intact_across_calls(relay: Relay, host_mallocs: list[int]) -> None:
+    """The guest keeps every decoded reply until the end: none may alias the buffer a later reply reuses."""
+    sizes = [5, 700, 1024, 3000, 0, 17, 40_000, 64, 70_000, 9]
+    steps = [Step(call="echo", data=_payload(n) + bytes([i])) for i, n in enumerate(sizes)]
+    assert _run(relay, *steps) == [Result(data=s.data) for s in steps]
+    assert _run(relay, *steps, concurrent=True) == [Result(data=s.data) for s in steps]
+
+
+def test_nested_host_calls(relay: Relay) -> None:
+    """A host function that calls the plugin (another instance), whose calls reach the host again."""
+    inner = Script(steps=[Step(call="echo", data=b"c" * 2000), Step(call="echo", data=b"fail:deep")])
+    middle = Script(steps=[Step(call="echo", data=b"b"), Step(call="nest", data=inner.SerializeToString()),
+                           Step(call="echo", data=b"b2")])
+    got = _run(relay, Step(call="echo", data=b"a"), Step(call="nest", data=middle.SerializeToString()),
+               Step(call="echo", data=b"d" * 1500))
+    assert got[0] == Result(data=b"a") and got[2] == Result(data=b"d" * 1500)
+    mid = Results.FromString(got[1].data).results
+    assert [mid[0], mid[2]] == [Result(data=b"b"), Result(data=b"b2")]
+    assert list(Results.FromString(mid[1].data).results) == [Result(data=b"c" * 2000), Result(error="deep")]
+    assert relay.plugin.instances == 3  # each level ran on its own instance
+
+
+def test_reply_buffer_with_threads(relay: Relay, in_threads: Callable[[Callable[[int], None], int], None]) -> None:
+    errors: list[str] = []
+
+    def worker(tid: int) -> None:
+        for i in range(100):
+            data = f"{tid}:{i}:".encode() * (1 + i % 90)
+            if _run(relay, Step(call="echo", data=data)) != [Result(data=data)]:
+                errors.append(f"{tid}:{i}")
+
+    in_threads(worker, 4)
+    assert errors == []
+
+
+def test_abi1_guest_replies_through_malloc(guest: Guest, cache_dir: Path, host_mallocs: list[int]) -> None:
+    """tests/guests/hostcall says wasmplug_abi 1: host functions keep using its malloc."""
+    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir),
+                              host_modules=_env(lambda r: bytes(r))) as p:
+        assert p.call_bytes("call_host_echo", b"abc") == b"abc"
+        assert p.call_bytes("call_host_n", b"3") == b""
+    assert host_mallocs == [3, 8, 8, 8]

@@ -42,13 +42,14 @@ _SCRATCH_MAX = 16 << 20
 # that it keeps: its bytes fields alias that buffer instead of being copied out of the scratch buffer
 # (one copy less). Below it the scratch buffer is cheaper than a Go allocation per call.
 _HANDOVER_MIN = 32 << 10
+_HEADER = ctypes.c_uint32.__ctype_le__ * 2  # wasm is little-endian, whatever the host is
 
 
 class Instance:
     __slots__ = (
         "image", "store", "ctx", "memory", "stderr", "has_abi", "broken", "host_error",
         "_malloc", "_free", "_methods", "_armed", "timeout", "_fuel_engine", "_closed", "_handle", "_limit",
-        "_outputs", "_current", "_scratch", "_scratch_cap", "_request",
+        "_outputs", "_current", "_scratch", "_scratch_cap", "_request", "reply_buf",
     )
 
     def __init__(self, image: "Image") -> None:
@@ -62,6 +63,7 @@ class Instance:
         self._closed = False
         self._scratch = 0
         self._scratch_cap = 0
+        self.reply_buf: ctypes.Array[ctypes.c_uint32] | None = None
         self._fuel_engine = image.engine.fuel
         config = image.config
         self._limit = config.memory_limit
@@ -109,6 +111,8 @@ class Instance:
                         raise
                     raise LoadError(f"plugin _initialize failed: {exc}") from exc
                 _set_deadline(self.ctx, _native.NO_DEADLINE)
+            if self.has_abi:
+                self.reply_buf = self._reply_buffer()
             view = self.memory.covering(0, 0, "memory")
             # Go's start-up writes zeros into fresh pages (up to 512 KiB): give them back while idle.
             _trim.drop_zero_pages(view, self.memory.address(), image.initialized_end)
@@ -182,6 +186,35 @@ class Instance:
             self._fail(f, err, export)
         r: int = f.v[0]
         return r
+
+    def _reply_buffer(self) -> "ctypes.Array[ctypes.c_uint32] | None":
+        """ABI 2: the guest's reply-buffer header `{ptr, cap}` (two little-endian u32), where host
+        functions write replies of up to `cap` bytes instead of calling the guest's `malloc`.
+
+        Its address is read once per instance (memory never moves or shrinks, so the header stays
+        addressable); `ptr` and `cap` are read on every host call and bounds-checked there.
+        """
+        try:
+            version = self._call_u32("wasmplug_abi")
+            if not 2 <= version < 1 << 31:
+                return None  # an ABI-1 guest: replies go through malloc
+            addr = self._call_u32("wasmplug_host_reply")
+        except (ExportError, MemoryLimitError):
+            raise
+        except WasmplugError as exc:
+            raise LoadError(f"plugin's wasmplug ABI exports failed: {exc}") from exc
+        view = self.memory.covering(0, 0, "memory")  # the call may have grown memory
+        if addr % 4 or addr + 8 > len(view):
+            raise LoadError(f"wasmplug_host_reply: the reply-buffer header at {addr:#x} is not an aligned "
+                            f"8-byte region inside the plugin's memory ({len(view)} bytes)")
+        return _HEADER.from_buffer(view[addr : addr + 8])
+
+    def _call_u32(self, export: str) -> int:
+        f = self._methods.get(export)
+        if f is None:
+            f = self._bind(export, params=(), results=("i32",))
+        self._call(f, export)
+        return int(f.v[0]) & _U32
 
     def _request_buffer(self, n: int) -> tuple[int, bool]:
         """A buffer for an n-byte request: (ptr, free it after the call?).
@@ -322,6 +355,7 @@ class Instance:
         cur = getattr(self, "_current", None)
         if cur is not None and cur.inst is self:
             cur.inst = None  # do not keep a dead instance reachable through this thread's slot
+        self.reply_buf = None
         mem = getattr(self, "memory", None)
         if mem is not None:
             mem.release()

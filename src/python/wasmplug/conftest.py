@@ -44,3 +44,20 @@ def _run_in_threads(worker: Callable[[int], None], n: int) -> None:
 def in_threads() -> Callable[[Callable[[int], None], int], None]:
     """in_threads(worker, n): run worker(0..n-1) on n threads at once and wait for all."""
     return _run_in_threads
+
+
+@pytest.fixture
+def host_mallocs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes host functions asked the guest's malloc for (replies that did not go to a reply buffer)."""
+    from wasmplug._instance import Instance
+
+    sizes: list[int] = []
+    real = Instance.guest_malloc
+
+    def counting(self: Instance, n: int, keep_gil: bool = False) -> int:
+        if keep_gil:  # only host functions call it keeping the GIL
+            sizes.append(n)
+        return real(self, n, keep_gil)
+
+    monkeypatch.setattr(Instance, "guest_malloc", counting)
+    return sizes

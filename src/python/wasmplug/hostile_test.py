@@ -184,3 +184,92 @@ def test_host_reply_with_wild_guest_malloc(cache_dir: Path) -> None:
                               host_modules=[HostModule("env", {"h": lambda r: b"reply"})]) as p:
         with pytest.raises(wasmplug.TrapError, match="malloc"):
             p.call_bytes("call", b"")
+
+
+# --- ABI 2's reply buffer: the guest announces {ptr, cap} at the address wasmplug_host_reply returns ---
+
+
+def abi2(header: int = 64, ptr: int = 256, cap: int = 64, abi: int = 2, body: str = "") -> bytes:
+    """A guest whose header at `header` says: replies of up to `cap` bytes go to `ptr`."""
+    le = (ptr.to_bytes(4, "little") + cap.to_bytes(4, "little")).hex()
+    data = "".join(f"\\{le[i:i + 2]}" for i in range(0, 16, 2))
+    return module(f"""
+      (func (export "wasmplug_abi") (result i32) i32.const {abi})
+      (func (export "wasmplug_host_reply") (result i32) i32.const {header})
+      (data (i32.const 64) "{data}")
+      (func (export "call") (param i32 i32) (result i64) local.get 0 local.get 1 call $h)
+      ;; calls h twice without re-arming the buffer; returns the first reply
+      (func (export "call2") (param i32 i32) (result i64) (local $r i64)
+        local.get 0 local.get 1 call $h local.set $r
+        local.get 0 local.get 1 call $h drop
+        local.get $r)
+      {body}""", base=BASE.replace("i32.const 1024", "i32.const 4096"),
+        imports='(import "env" "h" (func $h (param i32 i32) (result i64)))')
+
+
+def load_abi2(wasm: bytes, cache_dir: Path, fn: object = None) -> wasmplug.Plugin:
+    replies = iter([b"first reply", b"second reply"] * 10)
+    h = fn or (lambda r: next(replies))
+    return wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=cache_dir),
+                                host_modules=[HostModule("env", {"h": h})])  # type: ignore[dict-item]
+
+
+def test_reply_buffer_is_taken_until_rearmed(cache_dir: Path, host_mallocs: list[int]) -> None:
+    with load_abi2(abi2(), cache_dir) as p:
+        # The first reply went to the buffer, which the guest never re-armed: the second went to malloc
+        # and left the first intact.
+        assert p.call_bytes("call2", b"") == b"first reply"
+        assert host_mallocs == [len(b"second reply")]
+
+
+def test_reply_buffer_of_an_abi1_guest_is_ignored(cache_dir: Path, host_mallocs: list[int]) -> None:
+    with load_abi2(abi2(abi=1), cache_dir) as p:
+        assert p.call_bytes("call", b"") == b"first reply"
+        assert host_mallocs == [len(b"first reply")]
+
+
+def test_reply_buffer_null_or_too_small_means_malloc(cache_dir: Path, host_mallocs: list[int]) -> None:
+    for wasm in (abi2(ptr=0), abi2(cap=4)):
+        with load_abi2(wasm, cache_dir) as p:
+            assert p.call_bytes("call", b"") == b"first reply"
+    assert host_mallocs == [len(b"first reply")] * 2
+
+
+@pytest.mark.parametrize("header", [0xFFFFFFF8, 65536 - 4, 65])
+def test_reply_buffer_header_outside_memory_or_misaligned(cache_dir: Path, header: int) -> None:
+    with pytest.raises(wasmplug.LoadError, match="reply-buffer header"):
+        load_abi2(abi2(header=header), cache_dir)
+
+
+@pytest.mark.parametrize("ptr", [0xFFFF0000, 65536 - 4])
+def test_reply_buffer_outside_memory_traps(cache_dir: Path, ptr: int) -> None:
+    """A buffer that is (partly) outside linear memory: the call traps before anything is written."""
+    with load_abi2(abi2(ptr=ptr, cap=64), cache_dir) as p:
+        with pytest.raises(wasmplug.TrapError, match="reply buffer.*outside the plugin's memory"):
+            p.call_bytes("call", b"")
+        assert p.instances == 0
+        _still_works(p)
+
+
+def test_reply_buffer_overlapping_its_header(cache_dir: Path) -> None:
+    """The first reply overwrites the header; the next call reads garbage from it and must trap, not write."""
+    with load_abi2(abi2(ptr=64, cap=64), cache_dir) as p:
+        assert p.call_bytes("call", b"") == b"first reply"
+        with pytest.raises(wasmplug.TrapError, match="reply buffer.*outside the plugin's memory"):
+            p.call_bytes("call", b"")  # ptr = b"firs" = 0x73726966
+        assert p.instances == 0
+
+
+def test_reply_buffer_announcement_failures(cache_dir: Path) -> None:
+    no_export = module('(func (export "wasmplug_abi") (result i32) i32.const 2)')
+    with pytest.raises(wasmplug.ExportError, match="not exported") as info:
+        load(no_export, cache_dir)
+    assert info.value.export == "wasmplug_host_reply"
+    mistyped = module('(func (export "wasmplug_abi") (result i32) i32.const 2)'
+                      '(func (export "wasmplug_host_reply") (result i64) i64.const 64)')
+    with pytest.raises(wasmplug.ExportError, match="expected"):
+        load(mistyped, cache_dir)
+    trapping = module('(func (export "wasmplug_abi") (result i32) i32.const 2)'
+                      '(func (export "wasmplug_host_reply") (result i32) unreachable)')
+    with pytest.raises(wasmplug.LoadError, match="unreachable"):
+        load(trapping, cache_dir)

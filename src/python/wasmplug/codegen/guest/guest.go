@@ -35,9 +35,10 @@ func free(ptr uint32) {
 }
 
 // ABIVersion is returned by the wasmplug_abi export: it tells a wasmplug host
-// that this guest understands wasmplug's extensions (error returns from host
-// functions). go-plugin hosts ignore it.
-const ABIVersion = 1
+// that this guest understands wasmplug's extensions: error returns from host
+// functions (1), the host-function reply buffer of wasmplug_host_reply (2).
+// go-plugin hosts ignore it.
+const ABIVersion = 2
 
 //go:wasmexport wasmplug_abi
 func wasmplugABI() int32 {
@@ -78,6 +79,57 @@ func takeRequest(ptr, size uint32) []byte {
 // its GC by the live heap, and without it a stream of 1 MiB requests runs a GC
 // cycle (~150 µs) every 4 calls instead of every 5.
 var lastRequest []byte
+
+// hostReply tells the host where to write host-function replies (ABI 2): a
+// reply of up to cap bytes goes to ptr, and the host then sets cap to 0, so it
+// writes there again only once the reply has been read and releaseHostReply
+// has re-armed it (host calls made meanwhile, e.g. by another goroutine, get
+// malloc'ed replies, as do larger replies). The host reads it on every host
+// call; wasmplug_host_reply gives its address.
+var hostReply struct{ ptr, cap uint32 }
+
+// hostBuf backs hostReply; it grows to the size of a larger reply up to
+// maxHostBuf (beyond that a malloc per reply costs little next to the copy).
+var hostBuf []byte
+
+const (
+	minHostBuf = 1 << 10
+	maxHostBuf = 64 << 10
+)
+
+//go:wasmexport wasmplug_host_reply
+func wasmplugHostReply() uint32 {
+	if hostBuf == nil {
+		setHostBuf(minHostBuf)
+	}
+	return uint32(uintptr(unsafe.Pointer(&hostReply)))
+}
+
+func setHostBuf(n int) {
+	hostBuf = make([]byte, n)
+	hostReply.ptr, hostReply.cap = pointer(hostBuf), uint32(n)
+}
+
+// releaseHostReply is called once the reply at ptr has been read: it re-arms
+// the reply buffer if the host wrote there, else unpins the malloc'ed reply
+// and grows the buffer so the next reply of that size fits.
+func releaseHostReply(ptr, size uint32) {
+	if ptr == 0 {
+		return
+	}
+	if hostBuf != nil && ptr == hostReply.ptr {
+		hostReply.cap = uint32(len(hostBuf))
+		return
+	}
+	delete(pinned, ptr) // the host wrote the reply into a buffer from our malloc
+	if hostBuf != nil && int(size) > len(hostBuf) && size <= maxHostBuf {
+		n := len(hostBuf)
+		for n < int(size) {
+			n *= 2
+		}
+		setHostBuf(n)
+	}
+}
 
 // Bytes returns a view of [ptr, ptr+size) of linear memory (a request the host
 // wrote). It is only valid during the current call; decoding copies out of it.
@@ -184,9 +236,7 @@ func CallHost(fn func(ptr, size uint32) uint64, req []byte) ([]byte, error) {
 	runtime.KeepAlive(req)
 	ptr, size, isErr := Unpack(v)
 	out := append([]byte(nil), Bytes(ptr, size)...)
-	if ptr != 0 {
-		delete(pinned, ptr) // the host wrote the reply into a buffer from our malloc
-	}
+	releaseHostReply(ptr, size)
 	if isErr {
 		return nil, &HostError{Message: string(out)}
 	}
@@ -199,18 +249,73 @@ type Message interface {
 	Unmarshal(b []byte) error
 }
 
-// Invoke encodes req, calls the host function fn and decodes its reply into resp.
+// Invoke encodes req, calls the host function fn and decodes its reply into
+// resp, a new message (generated clients pass new(T)).
 func Invoke(fn func(ptr, size uint32) uint64, method string, req, resp Message) error {
-	in, err := req.Marshal()
+	if hostBusy { // a host call is under way (another goroutine, a nested call)
+		return invoke(fn, method, req, resp, false)
+	}
+	hostBusy = true
+	err := invoke(fn, method, req, resp, true)
+	hostBusy = false
+	return err
+}
+
+// While hostBusy, one Invoke uses hostReq (a grow-only buffer for requests:
+// the host reads a request only during the call) and the encoder and decoder
+// below, so that a host call allocates only what the reply decodes to. (A
+// panic that a plugin recovers from leaves it set: later calls then allocate.)
+var (
+	hostBusy bool
+	hostReq  []byte
+	hostEnc  wire.Encoder
+	hostDec  wire.Decoder
+)
+
+func invoke(fn func(ptr, size uint32) uint64, method string, req, resp Message, shared bool) error {
+	var in []byte
+	var err error
+	if m, ok := req.(wire.Message); ok && shared {
+		in, err = encodeShared(m)
+	} else {
+		in, err = req.Marshal()
+	}
 	if err != nil {
 		return wrap(method+": cannot encode request: ", err)
 	}
-	out, err := CallHost(fn, in)
-	if err != nil {
-		return err
+	v := fn(pointer(in), uint32(len(in)))
+	runtime.KeepAlive(in)
+	ptr, size, isErr := Unpack(v)
+	// Decoding copies what it keeps (strings, bytes, unknown fields), so the
+	// reply is read in place and released right after.
+	out := Bytes(ptr, size)
+	if isErr {
+		err = &HostError{Message: string(out)}
+	} else if m, ok := resp.(wire.Message); ok && shared {
+		hostDec = *wire.NewDecoder(out)
+		m.UnmarshalFrom(&hostDec)
+		err = hostDec.Err()
+		hostDec = wire.Decoder{}
+	} else {
+		err = resp.Unmarshal(out)
 	}
-	if err := resp.Unmarshal(out); err != nil {
+	releaseHostReply(ptr, size)
+	if err != nil && !isErr {
 		return wrap(method+": cannot decode reply: ", err)
 	}
-	return nil
+	return err
+}
+
+// encodeShared encodes m into hostReq (larger requests into a new buffer).
+func encodeShared(m wire.Message) ([]byte, error) {
+	n := m.Size()
+	if n > maxHostBuf {
+		return wire.Marshal(m)
+	}
+	if cap(hostReq) < n {
+		hostReq = make([]byte, 0, max(n, minHostBuf))
+	}
+	hostEnc = *wire.NewEncoder(hostReq[:0])
+	m.MarshalTo(&hostEnc)
+	return hostEnc.Finish()
 }
