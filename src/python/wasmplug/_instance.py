@@ -99,20 +99,20 @@ class Instance:
             self._malloc = self._raw("malloc", 1)
             self._free = self._raw("free", 1)
             self._request = self._raw("wasmplug_request", 1) if image.has_request else None
+            if config.timeout is not None:  # a plugin that hangs in init must not hang the host
+                _set_deadline(self.ctx, image.engine.ticker.arm(config.timeout))
+                self.timeout = config.timeout
             if image.has_initialize:
                 init = self._raw("_initialize", 0)
-                if config.timeout is not None:  # a plugin that hangs in init must not hang the host
-                    _set_deadline(self.ctx, image.engine.ticker.arm(config.timeout))
-                    self.timeout = config.timeout
                 try:
                     self._call(init, "_initialize")
                 except WasmplugError as exc:
                     if isinstance(exc, MemoryLimitError):
                         raise
                     raise LoadError(f"plugin _initialize failed: {exc}") from exc
-                _set_deadline(self.ctx, _native.NO_DEADLINE)
             if self.has_abi:
                 self.reply_buf = self._reply_buffer()
+            _set_deadline(self.ctx, _native.NO_DEADLINE)
             view = self.memory.covering(0, 0, "memory")
             # Go's start-up writes zeros into fresh pages (up to 512 KiB): give them back while idle.
             _trim.drop_zero_pages(view, self.memory.address(), image.initialized_end)

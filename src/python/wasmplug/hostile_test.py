@@ -273,3 +273,6 @@ def test_reply_buffer_announcement_failures(cache_dir: Path) -> None:
                       '(func (export "wasmplug_host_reply") (result i32) unreachable)')
     with pytest.raises(wasmplug.LoadError, match="unreachable"):
         load(trapping, cache_dir)
+    hanging = module('(func (export "wasmplug_abi") (result i32) (loop $l br $l) i32.const 2)')
+    with pytest.raises(wasmplug.LoadError, match="deadline"):
+        load(hanging, cache_dir, timeout=0.05)
