@@ -124,8 +124,8 @@ def _generate(request: plugin_pb2.CodeGeneratorRequest) -> List[Tuple[str, str]]
     for name in request.file_to_generate:
         if name.startswith("google/protobuf/") and not wkt:
             continue  # the Go runtime ships these; Python uses protobuf's own modules
+        f = reg.file(name, check=True)  # first: the closure then reuses this checked build
         reg.load_closure(name)
-        f = reg.file(name, check=True)
         if opts["lang"] in ("go", "all"):
             for path, content in go_files(reg, f):
                 if seen.get(path, content) != content:

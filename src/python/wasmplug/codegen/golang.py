@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from wasmplug.codegen.model import FDP, Comments, Enum, Field, File, Message, Registry, Service
+from wasmplug.codegen.model import FDP, Comments, Enum, Field, File, Message, Registry, Service, snake
 
 WIRE = "wasmplug.dev/guest/wire"
 GUEST = "wasmplug.dev/guest"
@@ -532,14 +532,11 @@ class GoService:
 
 
 def service(gen: MessageGen, svc: Service) -> GoService:
-    from wasmplug.codegen.model import snake
-
     methods = []
     for m in svc.methods:
         req = gen.qualify_message(gen.reg.message(m.proto.input_type))
         rep = gen.qualify_message(gen.reg.message(m.proto.output_type))
-        export = snake(svc.name + m.name) if svc.kind == "plugin" else snake(m.name)
-        methods.append(GoMethod(m.name, export, req, rep, doc(m.comments)))
+        methods.append(GoMethod(m.name, m.export, req, rep, doc(m.comments)))
     full_name = (svc.file.package + "." if svc.file.package else "") + svc.name
     return GoService(svc.name, svc.kind, svc.version, svc.module, snake(svc.name), full_name,
                      doc(svc.comments), methods)

@@ -135,6 +135,14 @@ class Method:
     def name(self) -> str:
         return self.proto.name
 
+    @property
+    def export(self) -> str:
+        """The wasm name: an export ``snake(Service + Method)`` of a plugin, an import ``snake(Method)``
+        (from the service's module) of a host service."""
+        if self.service.kind == "plugin":
+            return snake(self.service.name + self.name)
+        return snake(self.name)
+
 
 @dataclass
 class Service:
@@ -357,10 +365,7 @@ def _check_services(f: File) -> None:
                 raise m.pos.error(
                     "streaming rpcs are not supported by wasm plugins (make it unary)", element
                 )
-            if svc.kind == "plugin":
-                key = snake(svc.name + m.name)
-            else:
-                key = f"{svc.module}.{snake(m.name)}"
+            key = m.export if svc.kind == "plugin" else f"{svc.module}.{m.export}"
             if key in exports:
                 raise m.pos.error(
                     f"wasm name {key!r} is already used by {exports[key]}", element

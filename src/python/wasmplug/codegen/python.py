@@ -73,8 +73,7 @@ class PythonGen:
     def service(self, svc: Service) -> PyService:
         methods = []
         for m in svc.methods:
-            export = snake(svc.name + m.name) if svc.kind == "plugin" else snake(m.name)
-            methods.append(PyMethod(method_name(m.name), export,
+            methods.append(PyMethod(method_name(m.name), m.export,
                                     self.message_ref(m.proto.input_type),
                                     self.message_ref(m.proto.output_type),
                                     docstring(m.comments, " " * 8)))
