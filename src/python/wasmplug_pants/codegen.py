@@ -100,11 +100,7 @@ async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutp
         Get(StrippedSourceFiles, SourceFilesRequest([t[PluginProtoSourcesField]]))
         for t in proto_tgts
     )
-    all_unstripped, own_stripped, empty_out = await MultiGet(
-        Get(SourceFiles, SourceFilesRequest(t[PluginProtoSourcesField] for t in proto_tgts)),
-        Get(StrippedSourceFiles, SourceFilesRequest([tgt[PluginProtoSourcesField]])),
-        Get(Digest, CreateDigest([Directory(OUT_DIR)])),
-    )
+    empty_out = await Get(Digest, CreateDigest([Directory(OUT_DIR)]))
     # `go_package` fields override the files' own `option go_package` (for every importer too).
     proto_digests = []
     for t, stripped in zip(proto_tgts, per_target_stripped):
@@ -122,19 +118,10 @@ async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutp
             )
         else:
             proto_digests.append(stripped.snapshot.digest)
-    own_files = tuple(own_stripped.snapshot.files)
+    # The target is part of its own closure.
+    own_files = tuple(per_target_stripped[proto_tgts.index(tgt)].snapshot.files)
     if not own_files:
         return ProtocOutput(await Get(Digest, MergeDigests([])))
-
-    # Map source-root-stripped names back to repo paths, for error messages.
-    roots = await MultiGet(
-        Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_file(f))
-        for f in all_unstripped.snapshot.files
-    )
-    stripped_to_full: dict[str, str] = {}
-    for f, root in zip(all_unstripped.snapshot.files, roots):
-        stripped = f if root.path in (".", "") else f[len(root.path) + 1 :]
-        stripped_to_full[stripped] = f
 
     opts = [f"lang={request.lang}"]
     argv = []
@@ -162,6 +149,18 @@ async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutp
         ),
     )
     if result.exit_code != 0:
+        # Map source-root-stripped names back to repo paths, for the error message.
+        all_unstripped = await Get(
+            SourceFiles, SourceFilesRequest(t[PluginProtoSourcesField] for t in proto_tgts)
+        )
+        roots = await MultiGet(
+            Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_file(f))
+            for f in all_unstripped.snapshot.files
+        )
+        stripped_to_full: dict[str, str] = {}
+        for f, root in zip(all_unstripped.snapshot.files, roots):
+            stripped = f if root.path in (".", "") else f[len(root.path) + 1 :]
+            stripped_to_full[stripped] = f
         text = (result.stderr.decode("utf-8", "replace") + result.stdout.decode("utf-8", "replace"))
         raise WasmplugCodegenError(
             f"Generating {request.lang.capitalize()} code for {tgt.address} failed "
