@@ -67,18 +67,19 @@ def compile_module(
     """Compile the module (`wasm`, or if None the file at `path`), or load it from `cache_dir` (None: no
     cache); storing a new entry evicts the least recently used ones beyond `max_bytes`.
     Raises `_native.CError` on bad wasm, OSError if `path` cannot be read."""
-    if wasm is None:
-        assert path is not None
-        if cache_dir is None or not _private_dir(cache_dir):
-            wasm = _read_file(path)
-            digest = _sha256(wasm)
-        else:
-            digest, wasm = _source_digest(cache_dir, path)
-    else:
-        digest = _sha256(wasm)
+    assert wasm is not None or path is not None
     if cache_dir is None:
         return _compile(engine, wasm if wasm is not None else _read_file(path or ""))
-    module = _load(engine, entry_path(cache_dir, digest, engine_key), digest)
+    # Only a private directory is read from; `_store` checks again (it may have just created it).
+    private = _private_dir(cache_dir)
+    if wasm is not None:
+        digest = _sha256(wasm)
+    elif private:
+        digest, wasm = _source_digest(cache_dir, path or "")
+    else:
+        wasm = _read_file(path or "")
+        digest = _sha256(wasm)
+    module = _load(engine, entry_path(cache_dir, digest, engine_key), digest) if private else None
     if module is None:
         if wasm is None:
             wasm = _read_file(path or "")
@@ -144,14 +145,15 @@ def _private_dir(cache_dir: str) -> bool:
 
 
 def _load(engine: int, path: str, digest: bytes) -> _native.Module | None:
+    """The entry at `path` (in a directory the caller found private), or None if it does not check out."""
     meta_file = meta_path(path)
     try:
-        meta = _read_file(meta_file)
+        with open(meta_file, "rb") as mf:
+            meta = mf.read()
+            meta_mtime = os.fstat(mf.fileno()).st_mtime
     except OSError:
         return None
     try:
-        if not _private_dir(os.path.dirname(path)):
-            return None
         magic, wasm_digest, *stamp, when, size, crc = _META.unpack(meta)
         if magic != _MAGIC or wasm_digest != digest:
             raise ValueError("foreign or corrupt cache meta")
@@ -180,18 +182,18 @@ def _load(engine: int, path: str, digest: bytes) -> _native.Module | None:
             except OSError:
                 pass
         return None
-    _mark_used(meta_file)
+    _mark_used(meta_file, meta_mtime)
     return module
 
 
-def _mark_used(meta_file: str) -> None:
+def _mark_used(meta_file: str, mtime: float) -> None:
     """The meta's mtime is the entry's last use (for eviction); refreshed at most hourly, so a warm load
     rarely writes. (The artifact is never touched: its stamp vouches for its checksum.)"""
-    try:
-        if os.stat(meta_file).st_mtime < time.time() - _USE_RESOLUTION_S:
+    if mtime < time.time() - _USE_RESOLUTION_S:
+        try:
             os.utime(meta_file)
-    except OSError:
-        pass
+        except OSError:
+            pass
 
 
 def evict(cache_dir: str, max_bytes: int, keep: str = "") -> int:
