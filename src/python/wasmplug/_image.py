@@ -4,7 +4,6 @@ shared by all instances of a plugin. Export signatures are checked here once, no
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 from . import _cache, _engine, _host, _native
@@ -39,8 +38,6 @@ class Image:
         except OSError as exc:
             raise LoadError(f"cannot read plugin {path}: {exc}") from exc
         self._exports = _native.module_exports(self.module)
-        self._checked: set[tuple[str, tuple[str, ...], tuple[str, ...]]] = set()
-        self._lock = threading.Lock()
         if self._exports.get("memory") != "memory":
             raise ExportError("memory", "the plugin must export its linear memory as 'memory'")
         self.check_export("malloc", (_I32,), (_I32,))
@@ -76,16 +73,10 @@ class Image:
         self.initialized_end: int | None = None
 
     def check_export(self, name: str, params: tuple[str, ...], results: tuple[str, ...]) -> None:
-        key = (name, params, results)
-        if key in self._checked:
-            return
         ty = self._exports.get(name)
         if ty is None:
             raise ExportError(name, "not exported by the plugin")
         if isinstance(ty, str):
             raise ExportError(name, "is not a function")
-        got = ty
-        if got != (params, results):
-            raise ExportError(name, f"has type {_fmt(*got)}, expected {_fmt(params, results)}")
-        with self._lock:
-            self._checked.add(key)
+        if ty != (params, results):
+            raise ExportError(name, f"has type {_fmt(*ty)}, expected {_fmt(params, results)}")

@@ -238,20 +238,15 @@ class Instance:
         r = self._request
         assert r is not None
         r.v[0] = n
-        err = _CALL(*r.args)
-        if err or r.trap.value:
-            self._fail(r, err, "wasmplug_request")
+        self._call(r, "wasmplug_request")
         p = int(r.v[0]) & _U32
         if p + n > len(self.memory.view):
             self._covering(p, n, "wasmplug_request")
         return p
 
     def _guest_free(self, p: int) -> None:
-        fr = self._free
-        fr.v[0] = p
-        err = _CALL(*fr.args)
-        if err or fr.trap.value:
-            self._fail(fr, err, "free")
+        self._free.v[0] = p
+        self._call(self._free, "free")
 
     def guest_malloc(self, n: int, keep_gil: bool = False) -> int:
         """The guest's `malloc`; `keep_gil` from inside a host function (it holds the GIL already, and
@@ -287,7 +282,7 @@ class Instance:
     def _bind(self, export: str, params: tuple[str, ...] = ("i32", "i32"), results: tuple[str, ...] = ("i64",)) -> _native.RawFunc:
         if self._closed:
             raise WasmplugError("instance is closed")
-        self.image.check_export(export, params, results)  # types are checked once per plugin
+        self.image.check_export(export, params, results)  # once per export and instance (then cached)
         f = self._raw(export, max(len(params), len(results)))
         self._methods[export] = f
         return f
@@ -326,7 +321,6 @@ class Instance:
             return host_error  # raised by our own re-entrant malloc inside a host function
         if host_error is not None and not isinstance(host_error, Exception):
             raise host_error  # KeyboardInterrupt, SystemExit in a host function: not a plugin failure
-        first = message.strip().splitlines()[0] if message.strip() else "trap"
         if code == _native.TRAP_INTERRUPT:
             return DeadlineExceeded(f"{export}: deadline exceeded ({self.timeout:g} s)")
         if code == _native.TRAP_OUT_OF_FUEL:
@@ -343,7 +337,8 @@ class Instance:
             )
             exc.__cause__ = host_error
             return exc
-        cause = message.strip().splitlines()[-1].strip() if message.strip() else first
+        lines = message.strip().splitlines()
+        cause = lines[-1].strip() if lines else "trap"
         return TrapError(f"{export}: plugin trapped: {panic or cause}", export=export, panic=panic, trap=message)
 
     def close(self) -> None:
