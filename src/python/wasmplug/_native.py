@@ -237,11 +237,16 @@ NO_DEADLINE = c_uint64(MAX_TICKS)
 
 
 # ------------------------------------------------------------------------------------ errors and traps
-def _take_vec(vec: ByteVec) -> str:
+def _take_bytes(vec: ByteVec) -> bytes:
+    """The contents of a wasm_byte_vec_t that wasmtime filled in; deletes the vector."""
     try:
-        return ctypes.string_at(vec.data, vec.size).decode("utf-8", "replace") if vec.size else ""
+        return ctypes.string_at(vec.data, vec.size) if vec.size else b""
     finally:
         _byte_vec_delete(byref(vec))
+
+
+def _take_vec(vec: ByteVec) -> str:
+    return _take_bytes(vec).decode("utf-8", "replace")
 
 
 def error_message(err: int) -> str:
@@ -370,10 +375,7 @@ def deserialize_file(engine: int, path: str) -> Module:
 def serialize(module: Module) -> bytes:
     vec = ByteVec()
     check(_module_serialize(module.ptr, byref(vec)))
-    try:
-        return ctypes.string_at(vec.data, vec.size)
-    finally:
-        _byte_vec_delete(byref(vec))
+    return _take_bytes(vec)
 
 
 Signature = tuple[tuple[str, ...], tuple[str, ...]]
