@@ -4,7 +4,7 @@
     ./pants run tests/bench:bench -- --quick      a handful of iterations (smoke test; numbers meaningless)
 
 Options: --out PATH (default dist/bench.json, relative to the cwd: `pants run` runs in the buildroot),
---no-go-peers (skip building gohost/extismguest with Go), --json-only.
+--no-go-peers (skip building gohost/extismguest with Go).
 
 Every peer runs in this one process (or its children), one after the other, so ratios are comparable even on a
 noisy machine. Method: warm-up, 7 repetitions of a tight loop, median of the per-repetition mean (µs per call);
@@ -31,6 +31,7 @@ from typing import Any, Callable, Optional
 
 from bench import goplugin, timing
 from bench.timing import Settings, once_us
+from interop import builders
 
 OURS = "wasmplug"
 NAIVE = "naive_wasmtime_py"
@@ -103,10 +104,8 @@ class Suite:
             return None
 
     def child(self, *args: str, spawn_ns: int = 0) -> dict[str, Any]:
-        env = dict(os.environ)
+        env = builders.python_path_env()
         env["BENCH_SPAWN_NS"] = str(spawn_ns)
-        env["PYTHONPATH"] = os.pathsep.join([os.path.abspath(p) for p in sys.path if p]
-                                            + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         # A deployed program has bytecode for its modules. Under `pants run` the sources sit in PEX dirs with
         # no .pyc and nothing writes one, so every child would compile everything (e.g. a 318 KB module of
         # wasmtime-py) from source: give the children a writable bytecode cache (filled by a warm-up spawn).
@@ -174,11 +173,12 @@ class Suite:
         bench_path.write_bytes(peers.bench_wasm().read_bytes())
 
         extism_wasm: Optional[bytes] = None
+        extism_path: Optional[Path] = None
         gop: Optional[goplugin.GoPluginPeer] = None
         if self.go_peers:
             self.log("building the Go peers (tests/interop: extismguest, gohost, ourplugin)")
-            path = self.attempt(EXTISM, lambda: goplugin.build_extism_guest(self.work))
-            extism_wasm = path.read_bytes() if path else None
+            extism_path = self.attempt(EXTISM, lambda: goplugin.build_extism_guest(self.work))
+            extism_wasm = extism_path.read_bytes() if extism_path else None
             gop = self.attempt(GOPLUGIN, lambda: goplugin.build_goplugin_peer(self.work))
         else:
             self.unavailable[EXTISM] = self.unavailable[GOPLUGIN] = "--no-go-peers"
@@ -258,7 +258,7 @@ class Suite:
 
         # --- loads
         self.log("load cold / cached")
-        wasm = peers.bench_wasm().read_bytes()
+        wasm = bench_path.read_bytes()
         r = R["load_cold"]
         fresh: list[Path] = []
 
@@ -302,8 +302,8 @@ class Suite:
         self.first_call_us("naive", str(bench_path))
         r.peers[NAIVE] = statistics.median(self.first_call_us("naive", str(bench_path))[0]
                                            for _ in range(s.cold_reps))
-        if extism_wasm:
-            ext_path = self.work / "extismguest.wasm"
+        if extism_path:
+            ext_path = extism_path
 
             def extism_first_call() -> float:
                 self.first_call_us("extism", str(ext_path))  # warm-up, like ours and naive
@@ -330,8 +330,8 @@ class Suite:
         out = self.child("rss", "naive", str(k), str(bench_path))
         r.peers[NAIVE] = out["kib_per_instance"]
         r.detail[NAIVE] = out
-        if extism_wasm:
-            out = self.attempt(EXTISM, lambda: self.child("rss", "extism", str(k), str(self.work / "extismguest.wasm")))
+        if extism_path:
+            out = self.attempt(EXTISM, lambda: self.child("rss", "extism", str(k), str(extism_path)))
             if out:
                 r.peers[EXTISM] = out["kib_per_instance"]
                 r.detail[EXTISM] = out
