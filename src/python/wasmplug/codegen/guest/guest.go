@@ -24,7 +24,7 @@ func malloc(size uint32) uint32 {
 		return 0
 	}
 	b := make([]byte, size)
-	ptr := uint32(uintptr(unsafe.Pointer(&b[0])))
+	ptr := pointer(b)
 	pinned[ptr] = b
 	return ptr
 }
