@@ -171,12 +171,10 @@ class Names:
         self.reg = reg
 
     def message_ident(self, m: Message) -> str:
-        rel = m.full_name[len(m.file.package) + 1:] if m.file.package else m.full_name
-        return camel(rel)
+        return camel(m.local_name)
 
     def enum_ident(self, e: Enum) -> str:
-        rel = e.full_name[len(e.file.package) + 1:] if e.file.package else e.full_name
-        return camel(rel)
+        return camel(e.local_name)
 
     def enum_value_ident(self, e: Enum, value: str) -> str:
         prefix = self.message_ident(e.parent) if e.parent else self.enum_ident(e)

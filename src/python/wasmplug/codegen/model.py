@@ -64,6 +64,11 @@ class Enum:
     comments: Comments
     values: List[Tuple[descriptor_pb2.EnumValueDescriptorProto, Comments]]
 
+    @property
+    def local_name(self) -> str:
+        """The name inside its package: "Outer.Kind" for "pkg.Outer.Kind"."""
+        return self.full_name[len(self.file.package) + 1:] if self.file.package else self.full_name
+
 
 @dataclass
 class Field:
@@ -118,6 +123,11 @@ class Message:
     oneofs: List[Oneof] = field(default_factory=list)  # real oneofs only, by declaration index
     nested: List["Message"] = field(default_factory=list)
     enums: List[Enum] = field(default_factory=list)
+
+    @property
+    def local_name(self) -> str:
+        """The name inside its package: "Outer.Kind" for "pkg.Outer.Kind"."""
+        return self.full_name[len(self.file.package) + 1:] if self.file.package else self.full_name
 
     @property
     def map_entry(self) -> bool:

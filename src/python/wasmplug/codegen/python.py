@@ -67,8 +67,7 @@ class PythonGen:
             if alias in self.modules.values():
                 alias = mod.replace("_", "__").replace(".", "_dot_")
             self.modules[mod] = alias
-        rel = m.full_name[len(m.file.package) + 1:] if m.file.package else m.full_name
-        return f"{self.modules[mod]}.{rel}"
+        return f"{self.modules[mod]}.{m.local_name}"
 
     def service(self, svc: Service) -> PyService:
         methods = []
