@@ -400,15 +400,10 @@ class MessageGen:
             scond = cond if not s.isdigit() else cond.replace("x, ok", "_, ok")
             return ([scond, f"\tsize += {tag} + {s}", "}"],
                     [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"])
-        if f.type == FDP.TYPE_MESSAGE:
+        if f.type == FDP.TYPE_MESSAGE or f.optional:  # a pointer (or []byte): present if not nil
             cond = f"if {x} != nil {{"
-            w, s, e = self.value_code(f.proto, x)
-        elif f.optional and f.type == FDP.TYPE_BYTES:
-            cond = f"if {x} != nil {{"
-            w, s, e = self.value_code(f.proto, x)
-        elif f.optional:
-            cond = f"if {x} != nil {{"
-            w, s, e = self.value_code(f.proto, "*" + x)
+            scalar_ptr = f.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_BYTES)
+            w, s, e = self.value_code(f.proto, "*" + x if scalar_ptr else x)
         else:
             cond = "if " + self.scalar(f.proto).nonzero.format(v=x) + " {"
             w, s, e = self.value_code(f.proto, x)
