@@ -63,7 +63,13 @@ _GO_IMPORT_BLOCK_RE = re.compile(r"^import\s*\((.*?)\)", re.S | re.M)
 _GO_IMPORT_LINE_RE = re.compile(r"^import\s+(?:[\w.]+\s+)?\"([^\"]+)\"", re.M)
 _QUOTED_RE = re.compile(r"\"([^\"]+)\"")
 _GO_MAIN_RE = re.compile(r"^package\s+main\b", re.M)
-_GO_MOD_MODULE_RE = re.compile(r"^module\s+(\S+)", re.M)
+_GO_MOD_MODULE_RE = re.compile(rb"^module\s+(\S+)", re.M)
+
+
+def go_mod_module(go_mod: bytes) -> str | None:
+    """The module path a go.mod declares (None if it declares none)."""
+    m = _GO_MOD_MODULE_RE.search(go_mod)
+    return m.group(1).decode("utf-8", "replace") if m else None
 
 
 def proto_go_import_path(stripped_path: str, proto_source: str, go_package_field: str | None) -> str:
@@ -118,12 +124,9 @@ async def map_go_import_paths(
         Get(DigestContents, Digest, h.snapshot.digest) for h in lib_sources
     )
     for tgt, files in zip(libs, lib_contents):
-        import_path = tgt[WasmGoLibraryImportPathField].value
-        if not import_path:
-            for fc in files:
-                if os.path.basename(fc.path) == "go.mod":
-                    m = _GO_MOD_MODULE_RE.search(fc.content.decode("utf-8", "replace"))
-                    import_path = m.group(1) if m else None
+        # As the build does: a library's own go.mod names its module, else its `import_path` field.
+        go_mods = [fc.content for fc in files if os.path.basename(fc.path) == "go.mod"]
+        import_path = go_mod_module(go_mods[0]) if go_mods else tgt[WasmGoLibraryImportPathField].value
         if import_path:
             owners[import_path].add(tgt.address)
     return GoImportPathMapping(

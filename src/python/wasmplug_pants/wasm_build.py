@@ -36,6 +36,7 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
+from wasmplug_pants.go_inference import go_mod_module
 from wasmplug_pants.go_toolchain import GoToolchain
 from wasmplug_pants.subsystems import WasmplugGo
 from wasmplug_pants.target_types import (
@@ -76,13 +77,17 @@ class BuiltWasmPlugin:
 
 
 _GO_DIRECTIVE_RE = re.compile(rb"^go\s+(\d+)\.(\d+)", re.M)
-_MODULE_RE = re.compile(rb"^module\s+(\S+)", re.M)
 _REGISTER_RE = re.compile(r"\bRegister[A-Z]\w*\s*\(")
 
 
 def _go_directive(go_mod: bytes) -> tuple[int, int]:
     m = _GO_DIRECTIVE_RE.search(go_mod)
     return (int(m.group(1)), int(m.group(2))) if m else MIN_GO_DIRECTIVE
+
+
+def _go_mod(module: str) -> bytes:
+    """A go.mod for code that has none."""
+    return f"module {module}\n\ngo {MIN_GO_DIRECTIVE[0]}.{MIN_GO_DIRECTIVE[1]}\n".encode()
 
 
 def synthesized_module_path(address: Address) -> str:
@@ -192,7 +197,7 @@ async def build_wasm_plugin(
         contents = await Get(DigestContents, Digest, own_sources.snapshot.digest)
         go_mods.extend(fc.content for fc in contents if fc.path == plugin_go_mod)
     else:
-        mod = f"module {synthesized_module_path(address)}\n\ngo 1.24\n".encode()
+        mod = _go_mod(synthesized_module_path(address))
         extra_files.append(FileContent(plugin_go_mod, mod))
         go_mods.append(mod)
     use_dirs.append(plugin_dir)
@@ -208,16 +213,22 @@ async def build_wasm_plugin(
         lib_dir = os.path.dirname(lib_go[0])
         lib_mod = os.path.join(lib_dir, "go.mod")
         existing = [fc.content for fc in contents if fc.path == lib_mod]
+        import_path = lib_tgt[WasmGoLibraryImportPathField].value
         if existing:
+            declared = go_mod_module(existing[0])
+            if import_path and import_path != declared:
+                raise WasmPluginBuildError(
+                    f"wasm_go_library {lib_tgt.address}: `import_path={import_path!r}` but {lib_mod} declares "
+                    f"module {declared!r}; drop one or make them agree."
+                )
             go_mods.append(existing[0])
         else:
-            import_path = lib_tgt[WasmGoLibraryImportPathField].value
             if not import_path:
                 raise WasmPluginBuildError(
                     f"wasm_go_library {lib_tgt.address} needs `import_path=...` (or a go.mod in "
                     f"{lib_dir})."
                 )
-            mod = f"module {import_path}\n\ngo 1.24\n".encode()
+            mod = _go_mod(import_path)
             extra_files.append(FileContent(lib_mod, mod))
             go_mods.append(mod)
         use_dirs.append(lib_dir)
@@ -229,9 +240,9 @@ async def build_wasm_plugin(
         if os.path.basename(fc.path) == "go.mod":
             use_dirs.append(os.path.dirname(fc.path))
             go_mods.append(fc.content)
-            m = _MODULE_RE.search(fc.content)
-            if m and m.group(1).decode() != GUEST_RUNTIME_MODULE:
-                generated_import_paths.append(m.group(1).decode())
+            module = go_mod_module(fc.content)
+            if module and module != GUEST_RUNTIME_MODULE:
+                generated_import_paths.append(module)
 
     go_version = max([MIN_GO_DIRECTIVE, *(_go_directive(m) for m in go_mods)])
     extra_files.append(FileContent("go.work", render_go_work(use_dirs, go_version).encode()))
