@@ -52,16 +52,7 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
     imp = golang.Imports(path)
     gen = golang.MessageGen(reg, f, imp)
     messages = [gen.message(m) for m in f.all_messages()]
-    enums = []
-    for e in f.all_enums():
-        ge = gen.enum(e)
-        names, seen = [], set()
-        for _, number, name, _, _ in ge.values:
-            if number not in seen:
-                seen.add(number)
-                names.append((number, name))
-        enums.append({"ident": ge.ident, "doc": ge.doc, "consts": ge.values, "names": names})
-        imp.use("strconv")
+    enums = [gen.enum(e) for e in f.all_enums()]
     plugin_svcs = [golang.service(gen, s) for s in f.plugin_services()]
     host_svcs = [golang.service(gen, s) for s in f.host_services()]
     services = plugin_svcs + host_svcs

@@ -235,6 +235,7 @@ class GoEnum:
     ident: str
     doc: List[str]
     values: List[Tuple[str, int, str, List[str], str]]  # (ident, number, proto name, doc, trailing)
+    names: List[Tuple[int, str]]  # (number, proto name) of the first value of each number: the _name map
 
 
 class MessageGen:
@@ -490,9 +491,12 @@ class MessageGen:
     def enum(self, e: Enum) -> GoEnum:
         ident = self.names.enum_ident(e)
         values = []
+        names: Dict[int, str] = {}
         for v, c in e.values:
             values.append((self.names.enum_value_ident(e, v.name), v.number, v.name, doc(c), trailing(c)))
-        return GoEnum(ident, doc(e.comments), values)
+            names.setdefault(v.number, v.name)
+        self.imp.use("strconv")  # the String method
+        return GoEnum(ident, doc(e.comments), values, list(names.items()))
 
 
 def _tag_size(num: int) -> int:
