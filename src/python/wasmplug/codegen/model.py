@@ -203,14 +203,7 @@ class File:
 
     def all_messages(self) -> Iterator[Message]:
         """Every message (nested ones too) in declaration order, map entries excluded."""
-
-        def walk(msgs: List[Message]) -> Iterator[Message]:
-            for m in msgs:
-                if not m.map_entry:
-                    yield m
-                yield from walk(m.nested)
-
-        return walk(self.messages)
+        return (m for m in _walk_all(self.messages) if not m.map_entry)
 
     def all_enums(self) -> Iterator[Enum]:
         yield from self.enums
@@ -413,11 +406,9 @@ class Registry:
             f = build_file(self.protos[name], check)
             f.checked = check
             self._files[name] = f
-            for m in _walk_all(f.messages):
+            for m in _walk_all(f.messages):  # map entries too: fields refer to them
                 self.messages["." + m.full_name] = m
-                for e in m.enums:
-                    self.enums["." + e.full_name] = e
-            for e in f.enums:
+            for e in f.all_enums():
                 self.enums["." + e.full_name] = e
         return f
 
