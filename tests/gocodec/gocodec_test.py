@@ -23,7 +23,7 @@ from google.protobuf import descriptor as _descriptor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wasmplug.codegen import protoc, regen_golden
+from wasmplug_codegen import protoc, regen_golden
 
 HERE = Path(__file__).resolve().parent
 GUEST = Path(regen_golden.HERE) / "guest"

@@ -6,7 +6,7 @@ Used by ``interop_test.py`` and by the benchmark suite (``from interop import bu
   module cache (its code is never copied into this repo), for wasip1.
 - ``build_gohost(out)``: go-plugin's generated Go host (wazero) for helloworld, see ``gohost/main.go``.
 - ``build_extism_guest(out)``: the extism peer guest (``echo``, ``noop``), see ``extismguest/main.go``.
-- ``generate(...)``: run protoc (``grpc_tools``) with our generator ``python -m wasmplug.codegen``.
+- ``generate(...)``: run protoc (``grpc_tools``) with our generator ``python -m wasmplug_codegen``.
 - ``build_our_plugin(go_out, out)``: ``ourplugin/`` against our generated Go guest SDK, in a ``go.work``,
   offline (``GOPROXY=off``), like a ``wasm_plugin`` target.
 
@@ -178,7 +178,7 @@ def generate(
     """
     out.mkdir(parents=True, exist_ok=True)
     wrapper = out.parent / f".protoc-gen-wasmplug-{out.name}"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m wasmplug.codegen "$@"\n')
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m wasmplug_codegen "$@"\n')
     wrapper.chmod(0o755)
     opts = f"lang={lang}" + (f",{extra_opts}" if extra_opts else "")
     cmd = [

@@ -1,9 +1,9 @@
 """The generator's own sources, and the tool VenvPex that runs protoc + protoc-gen-wasmplug.
 
-The generator (`wasmplug.codegen`) is found on disk with `importlib.util.find_spec`, which does not
-execute `wasmplug/__init__.py` (that imports wasmtime, which Pants' Python does not have). Its files
-go into the tool PEX together with an empty `wasmplug/__init__.py`; its requirements (grpcio-tools,
-protobuf, jinja2) come from `[wasmplug-codegen]`'s resolve.
+The generator (the package `wasmplug_codegen`) is found on disk with `importlib.util.find_spec`,
+which does not import it (its modules need jinja2 and protobuf, which Pants' Python does not
+have). Its files go into the tool PEX; its requirements (grpcio-tools, protobuf, jinja2) come from
+`[wasmplug-codegen]`'s resolve.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pants.engine.fs import (
     Digest,
     DigestSubset,
     FileContent,
-    MergeDigests,
     PathGlobs,
     RemovePrefix,
     Snapshot,
@@ -32,8 +31,7 @@ from pants.util.logging import LogLevel
 
 from wasmplug_pants.subsystems import WasmplugCodegen
 
-GENERATOR_PACKAGE = "wasmplug"
-GENERATOR_SUBPACKAGE = "codegen"
+GENERATOR_PACKAGE = "wasmplug_codegen"
 PLUGIN_SHIM = "__protoc-gen-wasmplug"
 
 _EXCLUDED_DIRS = {"__pycache__", "testdata", ".mypy_cache", ".pytest_cache"}
@@ -54,24 +52,23 @@ def _is_generator_file(relpath: str) -> bool:
 
 
 def locate_generator() -> Path:
-    """The directory of the `wasmplug.codegen` package on disk (not imported)."""
+    """The directory of the `wasmplug_codegen` package on disk (found, not imported)."""
     spec = importlib.util.find_spec(GENERATOR_PACKAGE)
     locations = list(spec.submodule_search_locations or []) if spec else []
     for loc in locations:
-        candidate = Path(loc) / GENERATOR_SUBPACKAGE
-        if (candidate / "__main__.py").is_file():
-            return candidate
+        if (Path(loc) / "__main__.py").is_file():
+            return Path(loc)
     raise GeneratorNotFound(
-        "Cannot find the wasmplug generator (`wasmplug/codegen/__main__.py`) on Pants' Python "
-        f"path (searched: {locations or 'no `wasmplug` package'}). Install the `wasmplug` "
-        "distribution into Pants' plugins (`[GLOBAL].plugins`) or put its sources on "
+        "Cannot find the wasmplug generator (`wasmplug_codegen/__main__.py`) on Pants' Python "
+        f"path (searched: {locations or 'no `wasmplug_codegen` package'}). Install the "
+        "wasmplug Pants backend into Pants' plugins (`[GLOBAL].plugins`) or put its sources on "
         "`[GLOBAL].pythonpath`."
     )
 
 
 @dataclass(frozen=True)
 class GeneratorSources:
-    """`wasmplug/__init__.py` (empty) + `wasmplug/codegen/**`, at those paths."""
+    """`wasmplug_codegen/**`, at that path."""
 
     digest: Digest
 
@@ -79,9 +76,6 @@ class GeneratorSources:
 @rule(desc="Collect the wasmplug generator sources", level=LogLevel.DEBUG)
 async def generator_sources(build_root: BuildRoot) -> GeneratorSources:
     codegen_dir = locate_generator()
-    init = await Get(
-        Digest, CreateDigest([FileContent(f"{GENERATOR_PACKAGE}/__init__.py", b"")])
-    )
     root = Path(build_root.path).resolve()
     try:
         rel = codegen_dir.resolve().relative_to(root)
@@ -104,7 +98,7 @@ async def generator_sources(build_root: BuildRoot) -> GeneratorSources:
         keep = [f for f in snapshot.files if _is_generator_file(f[len(rel_dir) + 1 :])]
         subset = await Get(Digest, DigestSubset(snapshot_digest, PathGlobs(keep)))
         stripped = await Get(Digest, RemovePrefix(subset, rel_dir))
-        files = await Get(Digest, AddPrefix(stripped, f"{GENERATOR_PACKAGE}/{GENERATOR_SUBPACKAGE}"))
+        files = await Get(Digest, AddPrefix(stripped, GENERATOR_PACKAGE))
     else:
         # Installed distribution: its files do not change during this Pants run.
         contents = []
@@ -116,12 +110,12 @@ async def generator_sources(build_root: BuildRoot) -> GeneratorSources:
                 if _is_generator_file(relpath):
                     contents.append(
                         FileContent(
-                            f"{GENERATOR_PACKAGE}/{GENERATOR_SUBPACKAGE}/{relpath}",
+                            f"{GENERATOR_PACKAGE}/{relpath}",
                             full.read_bytes(),
                         )
                     )
         files = await Get(Digest, CreateDigest(contents))
-    return GeneratorSources(await Get(Digest, MergeDigests([init, files])))
+    return GeneratorSources(files)
 
 
 @dataclass(frozen=True)
@@ -147,7 +141,7 @@ async def codegen_tool(
     shim = (
         "#!/bin/sh\n"
         "# protoc-gen-wasmplug: run the generator with the tool venv's Python.\n"
-        f'exec "$(dirname "$0")/{venv_pex.python.argv0}" -m wasmplug.codegen "$@"\n'
+        f'exec "$(dirname "$0")/{venv_pex.python.argv0}" -m wasmplug_codegen "$@"\n'
     )
     shim_digest = await Get(
         Digest, CreateDigest([FileContent(PLUGIN_SHIM, shim.encode(), is_executable=True)])

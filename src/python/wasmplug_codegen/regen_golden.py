@@ -1,6 +1,6 @@
 """Regenerate the golden files and the Go well-known-type packages of the guest runtime.
 
-    PYTHONPATH=src/python python -m wasmplug.codegen.regen_golden
+    PYTHONPATH=src/python python -m wasmplug_codegen.regen_golden
 
 - ``testdata/golden/``: the generator's output (``go_runtime=false``) for every ``testdata/proto/``
   file; ``golden_test.py`` fails when it is stale.
@@ -16,7 +16,7 @@ import sys
 import tempfile
 from typing import Dict, List
 
-from wasmplug.codegen import protoc
+from wasmplug_codegen import protoc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_DIR = os.path.join(HERE, "testdata", "proto")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from wasmplug.codegen.model import FDP, Comments, Enum, Field, File, Message, Registry, Service, snake
+from wasmplug_codegen.model import FDP, Comments, Enum, Field, File, Message, Registry, Service, snake
 
 WIRE = "wasmplug.dev/guest/wire"
 GUEST = "wasmplug.dev/guest"

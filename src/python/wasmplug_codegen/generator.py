@@ -8,8 +8,8 @@ from typing import Dict, List, Tuple
 import jinja2
 from google.protobuf.compiler import plugin_pb2
 
-from wasmplug.codegen import golang, python
-from wasmplug.codegen.model import File, GenerationError, Registry
+from wasmplug_codegen import golang, python
+from wasmplug_codegen.model import File, GenerationError, Registry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST_DIR = os.path.join(HERE, "guest")

@@ -1,15 +1,15 @@
 """The checked-in golden output and Go WKT packages match what the generator produces now.
 
-Regenerate with ``PYTHONPATH=src/python python -m wasmplug.codegen.regen_golden``.
+Regenerate with ``PYTHONPATH=src/python python -m wasmplug_codegen.regen_golden``.
 """
 
 from __future__ import annotations
 
 import difflib
 
-from wasmplug.codegen import protoc, regen_golden
+from wasmplug_codegen import protoc, regen_golden
 
-REGEN = "PYTHONPATH=src/python python -m wasmplug.codegen.regen_golden"
+REGEN = "PYTHONPATH=src/python python -m wasmplug_codegen.regen_golden"
 
 
 def _assert_same(want: dict, have: dict, what: str) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 
-from wasmplug.codegen import protoc, regen_golden
+from wasmplug_codegen import protoc, regen_golden
 
 
 def test_generated_python_passes_mypy_strict() -> None:

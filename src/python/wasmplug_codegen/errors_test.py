@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from wasmplug.codegen import protoc
+from wasmplug_codegen import protoc
 
 HEAD = 'syntax = "proto3";\npackage p;\nmessage M { string s = 1; }\n'
 

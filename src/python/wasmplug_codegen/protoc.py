@@ -11,7 +11,7 @@ from typing import Dict, Sequence
 
 import grpc_tools  # only used by tests and regen_golden, never by the generator itself
 
-SRC_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SRC_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WKT_INCLUDE = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
 
 
@@ -20,7 +20,7 @@ def plugin_script(directory: str) -> str:
     path = os.path.join(directory, "protoc-gen-wasmplug")
     with open(path, "w") as fh:
         fh.write(
-            f"#!/bin/sh\nPYTHONPATH={SRC_ROOT} exec {sys.executable} -m wasmplug.codegen \"$@\"\n"
+            f"#!/bin/sh\nPYTHONPATH={SRC_ROOT} exec {sys.executable} -m wasmplug_codegen \"$@\"\n"
         )
     os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
     return path

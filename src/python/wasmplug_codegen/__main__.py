@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    from wasmplug.codegen.generator import main_bytes
+    from wasmplug_codegen.generator import main_bytes
 
     sys.stdout.buffer.write(main_bytes(sys.stdin.buffer.read()))
     sys.stdout.buffer.flush()
