@@ -38,19 +38,25 @@ def first_call(peer: str, arg: str, *rest: str) -> dict[str, float]:
 
         t1 = time.monotonic_ns()
         client = BenchPlugin(config=wasmplug.PluginConfig(cache_dir=arg)).load(
-            rest[0], bench_host=_EchoHost())  # type: ignore[arg-type]
+            rest[0], bench_host=_EchoHost()
+        )  # type: ignore[arg-type]
         t2 = time.monotonic_ns()
         assert client.add(AddRequest(a=40, b=2)).sum == 42
     elif peer == "naive":
         import wasmtime
-        from bench.proto.bench_pb2 import AddReply, AddRequest
         from bench.naive import NaiveInstance, naive_linker
+        from bench.proto.bench_pb2 import AddReply, AddRequest
 
         t1 = time.monotonic_ns()
         engine = wasmtime.Engine()
         inst = NaiveInstance(naive_linker(engine), wasmtime.Module.from_file(engine, arg))
         t2 = time.monotonic_ns()
-        assert AddReply.FromString(inst.call("bench_add", AddRequest(a=40, b=2).SerializeToString())).sum == 42
+        assert (
+            AddReply.FromString(
+                inst.call("bench_add", AddRequest(a=40, b=2).SerializeToString())
+            ).sum
+            == 42
+        )
     elif peer == "extism":
         import extism
 
@@ -62,9 +68,17 @@ def first_call(peer: str, arg: str, *rest: str) -> dict[str, float]:
     else:
         raise SystemExit(f"unknown peer {peer}")
     done = time.monotonic_ns()
-    cpu = time.process_time()  # CPU time of this process so far, startup included: robust on a busy machine
-    return {"done_ns": done, "import_ms": (t1 - t0) / 1e6, "load_ms": (t2 - t1) / 1e6, "call_us": (done - t2) / 1e3,
-            "start_ms": (t0 - _SPAWN_NS) / 1e6 if _SPAWN_NS else 0.0, "cpu_ms": cpu * 1e3}
+    cpu = (
+        time.process_time()
+    )  # CPU time of this process so far, startup included: robust on a busy machine
+    return {
+        "done_ns": done,
+        "import_ms": (t1 - t0) / 1e6,
+        "load_ms": (t2 - t1) / 1e6,
+        "call_us": (done - t2) / 1e3,
+        "start_ms": (t0 - _SPAWN_NS) / 1e6 if _SPAWN_NS else 0.0,
+        "cpu_ms": cpu * 1e3,
+    }
 
 
 def rss(peer: str, n: int, arg: str) -> dict[str, float]:
@@ -74,13 +88,15 @@ def rss(peer: str, n: int, arg: str) -> dict[str, float]:
 
     keep: list[object] = []
     if peer == "ours":
+        from importlib.resources import files
+
         import wasmplug
         from bench.proto.bench_pb2 import AddRequest
         from bench.proto.bench_wasmplug import BenchPlugin
-        from importlib.resources import files
 
         client = BenchPlugin(config=wasmplug.PluginConfig(cache_dir=arg, max_instances=n + 1)).load(
-            files("bench.plugin") / "plugin.wasm", bench_host=_EchoHost())  # type: ignore[arg-type]
+            files("bench.plugin") / "plugin.wasm", bench_host=_EchoHost()
+        )  # type: ignore[arg-type]
         client.add(AddRequest(a=1, b=2))
         pool = client.plugin._pool  # the pool's own prefill: N idle, initialized instances
 
@@ -100,6 +116,7 @@ def rss(peer: str, n: int, arg: str) -> dict[str, float]:
 
         def grow() -> None:
             keep.extend(NaiveInstance(linker, module) for _ in range(n))
+
     elif peer == "extism":
         import extism
         from extism.extism import CompiledPlugin
@@ -113,6 +130,7 @@ def rss(peer: str, n: int, arg: str) -> dict[str, float]:
                 p = extism.Plugin(compiled, wasi=True, functions=[])
                 p.call("noop", b"")  # extism instantiates lazily: make each instance real
                 keep.append(p)
+
     else:
         raise SystemExit(f"unknown peer {peer}")
     gc.collect()
@@ -120,7 +138,12 @@ def rss(peer: str, n: int, arg: str) -> dict[str, float]:
     grow()
     gc.collect()
     after = rss_kib()
-    return {"kib_per_instance": (after - before) / n, "rss_before_kib": before, "rss_after_kib": after, "n": n}
+    return {
+        "kib_per_instance": (after - before) / n,
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "n": n,
+    }
 
 
 def main(argv: list[str]) -> int:

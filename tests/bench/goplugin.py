@@ -29,7 +29,9 @@ def _interop_dir() -> Path:
     for root in (os.environ.get("WASMPLUG_BUILDROOT"), os.getcwd()):
         if root and (Path(root) / "tests" / "interop" / "go.mod").is_file():
             return Path(root) / "tests" / "interop"
-    raise FileNotFoundError("tests/interop/go.mod not found: run from the repository root (./pants run tests/bench:bench)")
+    raise FileNotFoundError(
+        "tests/interop/go.mod not found: run from the repository root (./pants run tests/bench:bench)"
+    )
 
 
 def _use_interop_sources() -> None:
@@ -49,8 +51,19 @@ class GoPluginPeer:
     def bench(self, calls: int, warmup: int) -> dict[str, object]:
         """gohost -bench: median of per-call samples (Go's time.Now around each call), plus its load time."""
         out = subprocess.run(
-            [str(self.gohost), "-bench", str(calls), "-warmup", str(warmup), str(self.greet_wasm), "wasmplug"],
-            check=True, stdout=subprocess.PIPE, text=True, timeout=600,
+            [
+                str(self.gohost),
+                "-bench",
+                str(calls),
+                "-warmup",
+                str(warmup),
+                str(self.greet_wasm),
+                "wasmplug",
+            ],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=600,
         ).stdout
         result: dict[str, object] = json.loads(out)
         return result
@@ -58,8 +71,12 @@ class GoPluginPeer:
     def first_call_us(self) -> float:
         """A new gohost process: start, compile (wazero has no cache here), one Greet, exit; wall time."""
         t0 = time.perf_counter_ns()
-        subprocess.run([str(self.gohost), str(self.greet_wasm), "wasmplug"], check=True, stdout=subprocess.DEVNULL,
-                       timeout=120)
+        subprocess.run(
+            [str(self.gohost), str(self.greet_wasm), "wasmplug"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=120,
+        )
         return (time.perf_counter_ns() - t0) / 1e3
 
 

@@ -38,7 +38,12 @@ NAIVE = "naive_wasmtime_py"
 EXTISM = "extism_py"
 GOPLUGIN = "go_plugin_wazero"
 PEERS = (NAIVE, EXTISM, GOPLUGIN)
-PEER_TITLES = {OURS: "wasmplug (ours)", NAIVE: "naive wasmtime-py", EXTISM: "extism-py", GOPLUGIN: "go-plugin (Go/wazero)"}
+PEER_TITLES = {
+    OURS: "wasmplug (ours)",
+    NAIVE: "naive wasmtime-py",
+    EXTISM: "extism-py",
+    GOPLUGIN: "go-plugin (Go/wazero)",
+}
 
 KIB, MIB = 1024, 1024 * 1024
 
@@ -50,7 +55,9 @@ class Record:
     unit: str  # "us", "KiB" or "x"
     target: str
     ours: Optional[float] = None
-    peers: dict[str, Optional[float]] = dataclasses.field(default_factory=lambda: {p: None for p in PEERS})
+    peers: dict[str, Optional[float]] = dataclasses.field(
+        default_factory=lambda: {p: None for p in PEERS}
+    )
     met: Optional[bool] = None
     detail: dict[str, Any] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
@@ -65,7 +72,12 @@ class Record:
 # name, title, unit, target (text)
 CASES = [
     ("scalar_call", "scalar call", "us", "<= 1 us"),
-    ("small_rpc", "small RPC (SayHello)", "us", "<= 5 us and >= 3x faster than extism-py echo 16 B"),
+    (
+        "small_rpc",
+        "small RPC (SayHello)",
+        "us",
+        "<= 5 us and >= 3x faster than extism-py echo 16 B",
+    ),
     ("small_rpc_same_wasm", "small RPC, go-plugin's Greeter wasm (Greet)", "us", ""),
     ("add_rpc", "smallest message RPC (Bench.Add)", "us", ""),
     ("echo_1KiB", "echo 1 KiB round trip", "us", ""),
@@ -84,7 +96,9 @@ class Suite:
     def __init__(self, settings: Settings, work: Path, go_peers: bool) -> None:
         self.s = settings
         self.work = work
-        self.records = {name: Record(name, title, unit, target) for name, title, unit, target in CASES}
+        self.records = {
+            name: Record(name, title, unit, target) for name, title, unit, target in CASES
+        }
         self.unavailable: dict[str, str] = {}
         self.go_peers = go_peers
 
@@ -100,7 +114,9 @@ class Suite:
             self.log(f"{what}: FAILED: {type(exc).__name__}: {exc}")
             if os.environ.get("BENCH_DEBUG"):
                 traceback.print_exc()
-            self.unavailable.setdefault(what, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            self.unavailable.setdefault(
+                what, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            )
             return None
 
     def child(self, *args: str, spawn_ns: int = 0) -> dict[str, Any]:
@@ -111,8 +127,14 @@ class Suite:
         # wasmtime-py) from source: give the children a writable bytecode cache (filled by a warm-up spawn).
         env["PYTHONPYCACHEPREFIX"] = str(self.work / "pycache")
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        proc = subprocess.run([sys.executable, "-m", "bench.child", *args], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.child", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=600,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"bench.child {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
         result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -124,22 +146,36 @@ class Suite:
         out = self.child("first-call", *args, spawn_ns=t0)
         return (out["done_ns"] - t0) / 1e3, out
 
-    def side_by_side(self, r: Record, ours: Callable[[], object], naive: Callable[[], object],
-                     extism: Optional[Callable[[], Callable[[], object]]] = None) -> None:
+    def side_by_side(
+        self,
+        r: Record,
+        ours: Callable[[], object],
+        naive: Callable[[], object],
+        extism: Optional[Callable[[], Callable[[], object]]] = None,
+    ) -> None:
         """Time ours, naive and (if it can run) extism on one case, one after the other; for calls short enough
-        to be hurt by preemption on a busy machine, also the median of per-call samples (gohost's method)."""
+        to be hurt by preemption on a busy machine, also the median of per-call samples (gohost's method).
+        """
         r.ours = self.s.us(ours)
         r.peers[NAIVE] = self.s.us(naive)
         if extism:
             r.peers[EXTISM] = self.attempt(EXTISM, lambda: self.s.us(extism()))
         if r.ours < 100:
-            sampled = r.detail["per_call_sample_median_us"] = {OURS: self.s.sampled_us(ours),
-                                                               NAIVE: self.s.sampled_us(naive)}
+            sampled = r.detail["per_call_sample_median_us"] = {
+                OURS: self.s.sampled_us(ours),
+                NAIVE: self.s.sampled_us(naive),
+            }
             if extism and r.peers[EXTISM] is not None:
                 sampled[EXTISM] = self.attempt(EXTISM, lambda: self.s.sampled_us(extism()))
 
-    def same_wasm(self, r: Record, gop: goplugin.GoPluginPeer, ours: Any, naive: Any,
-                  gobench: Optional[dict[str, Any]]) -> None:
+    def same_wasm(
+        self,
+        r: Record,
+        gop: goplugin.GoPluginPeer,
+        ours: Any,
+        naive: Any,
+        gobench: Optional[dict[str, Any]],
+    ) -> None:
         """Ours and naive on the very .wasm go-plugin's host runs (helloworld Greet, our Go guest SDK)."""
         import wasmplug
         import wasmtime
@@ -153,8 +189,12 @@ class Suite:
             greet = lambda: call("greeter_greet", req, GreetReply)  # noqa: E731
             r.ours = self.s.us(greet)
             sampled = r.detail["per_call_sample_median_us"] = {OURS: self.s.sampled_us(greet)}
-        inst = NaiveInstance(naive.linker, wasmtime.Module.from_file(naive.engine, str(gop.greet_wasm)))
-        naive_greet = lambda: GreetReply.FromString(inst.call("greeter_greet", req.SerializeToString()))  # noqa: E731
+        inst = NaiveInstance(
+            naive.linker, wasmtime.Module.from_file(naive.engine, str(gop.greet_wasm))
+        )
+        naive_greet = lambda: GreetReply.FromString(
+            inst.call("greeter_greet", req.SerializeToString())
+        )  # noqa: E731
         r.peers[NAIVE] = self.s.us(naive_greet)
         sampled[NAIVE] = self.s.sampled_us(naive_greet)
         if gobench:
@@ -194,14 +234,18 @@ class Suite:
         r = R["scalar_call"]
         self.side_by_side(r, ours.scalar(), naive.scalar(), ext and ext.noop)
         r.met = r.ours is not None and r.ours <= 1.0
-        r.notes.append("ours: Plugin.api_version() - a () -> i64 export through the pool and the unchecked call "
-                       "(the generated API has no scalar methods: RPCs take messages); naive: Func.__call__ on the "
-                       "same export; extism: `noop` (no input, no output)")
+        r.notes.append(
+            "ours: Plugin.api_version() - a () -> i64 export through the pool and the unchecked call "
+            "(the generated API has no scalar methods: RPCs take messages); naive: Func.__call__ on the "
+            "same export; extism: `noop` (no input, no output)"
+        )
 
         # --- small RPC
         self.log("small RPC")
         r = R["small_rpc"]
-        self.side_by_side(r, ours.say_hello(), naive.say_hello(), ext and (lambda: ext.echo(b"x" * 16)))
+        self.side_by_side(
+            r, ours.say_hello(), naive.say_hello(), ext and (lambda: ext.echo(b"x" * 16))
+        )
         gobench = None
         if gop:
             calls = 2000 if s.quick else 200_000
@@ -210,18 +254,27 @@ class Suite:
                 r.peers[GOPLUGIN] = float(gobench["median_us"])
                 r.detail["go_plugin_bench"] = gobench
         extism16 = r.peers[EXTISM]
-        r.met = r.ours is not None and r.ours <= 5.0 and extism16 is not None and extism16 / r.ours >= 3.0
+        r.met = (
+            r.ours is not None
+            and r.ours <= 5.0
+            and extism16 is not None
+            and extism16 / r.ours >= 3.0
+        )
         if extism16 and r.ours:
             r.detail["extism_echo16_over_ours"] = extism16 / r.ours
-        r.notes.append("ours: Greeter.say_hello on src/go/plugins/morning; naive: same wasm and export; "
-                       "extism: `echo` of 16 bytes; go-plugin: gohost -bench, Greet on tests/interop/ourplugin "
-                       "(same message shapes; median of per-call samples)")
+        r.notes.append(
+            "ours: Greeter.say_hello on src/go/plugins/morning; naive: same wasm and export; "
+            "extism: `echo` of 16 bytes; go-plugin: gohost -bench, Greet on tests/interop/ourplugin "
+            "(same message shapes; median of per-call samples)"
+        )
 
         r = R["small_rpc_same_wasm"]
         if gop:
             self.attempt(GOPLUGIN, lambda: self.same_wasm(r, gop, ours, naive, gobench))
-        r.notes.append("all on tests/interop/ourplugin.wasm (go-plugin's helloworld greet.proto, our Go guest SDK); "
-                       "ours: Plugin.call('greeter_greet', GreetRequest, GreetReply) - what the generated client does")
+        r.notes.append(
+            "all on tests/interop/ourplugin.wasm (go-plugin's helloworld greet.proto, our Go guest SDK); "
+            "ours: Plugin.call('greeter_greet', GreetRequest, GreetReply) - what the generated client does"
+        )
 
         # --- smallest message RPC
         self.log("add RPC")
@@ -232,16 +285,22 @@ class Suite:
             self.log(name)
             r = R[name]
             payload = os.urandom(size)
-            self.side_by_side(r, ours.echo(payload), naive.echo(payload), ext and (lambda: ext.echo(payload)))
+            self.side_by_side(
+                r, ours.echo(payload), naive.echo(payload), ext and (lambda: ext.echo(payload))
+            )
             raw = s.us(ours.echo_bytes(payload))
             r.detail["ours_call_bytes_us"] = raw
-            r.detail["GB_per_s"] = {k: (size / (v * 1e3) if v else None)
-                                    for k, v in [(OURS, r.ours), ("ours_call_bytes", raw), *r.peers.items()]}
+            r.detail["GB_per_s"] = {
+                k: (size / (v * 1e3) if v else None)
+                for k, v in [(OURS, r.ours), ("ours_call_bytes", raw), *r.peers.items()]
+            }
         r = R["echo_1MiB"]
         r.met = r.ours is not None and MIB / (r.ours * 1e3) >= 5.0
-        r.notes.append("ours: Bench.echo(Blob(data=...)) (protobuf both ways, like naive); "
-                       "detail.ours_call_bytes_us: Plugin.call_bytes with the request pre-serialized; "
-                       "extism: raw bytes `echo`; GB/s = payload bytes / round-trip time")
+        r.notes.append(
+            "ours: Bench.echo(Blob(data=...)) (protobuf both ways, like naive); "
+            "detail.ours_call_bytes_us: Plugin.call_bytes with the request pre-serialized; "
+            "extism: raw bytes `echo`; GB/s = payload bytes / round-trip time"
+        )
 
         # --- host function
         self.log("host-function round trip")
@@ -251,10 +310,12 @@ class Suite:
         r.ours = s.us(ours.call_host(count_ours, payload)) / count_ours
         r.peers[NAIVE] = s.us(naive.call_host(count_naive, payload)) / count_naive
         r.met = r.ours <= 3.0
-        r.notes.append(f"per host call: Bench.CallHost loops BenchHost.HostEcho({len(payload)} B) {count_ours}x in the "
-                       "guest (Go marshal, host parse + reply into the guest's reply buffer, Go unmarshal); naive: "
-                       "Linker.define_func + Memory.read/write + Func.__call__(malloc) (it never asks for the reply buffer); "
-                       "extism guest has no host import")
+        r.notes.append(
+            f"per host call: Bench.CallHost loops BenchHost.HostEcho({len(payload)} B) {count_ours}x in the "
+            "guest (Go marshal, host parse + reply into the guest's reply buffer, Go unmarshal); naive: "
+            "Linker.define_func + Memory.read/write + Func.__call__(malloc) (it never asks for the reply buffer); "
+            "extism guest has no host import"
+        )
 
         # --- loads
         self.log("load cold / cached")
@@ -274,13 +335,16 @@ class Suite:
         r.ours = once_us(load_fresh, s.cold_reps, setup=new_cache)
         r.peers[NAIVE] = once_us(lambda: peers.Naive.load_cold(wasm), s.cold_reps)
         if extism_wasm:
-            r.peers[EXTISM] = self.attempt(EXTISM, lambda: once_us(lambda: peers.Extism.load_cold(extism_wasm),
-                                                                   s.cold_reps))
+            r.peers[EXTISM] = self.attempt(
+                EXTISM, lambda: once_us(lambda: peers.Extism.load_cold(extism_wasm), s.cold_reps)
+            )
         if gobench:
             r.peers[GOPLUGIN] = float(gobench["load_ms"]) * 1e3
-        r.notes.append("ours: compile + write the cache entry + instantiate + _initialize (fresh cache dir); naive: "
-                       "Module() + instantiate + _initialize; extism: Plugin(wasm) (its cache off); go-plugin: gohost's "
-                       "load_ms (wazero compile + instantiate, ourplugin.wasm)")
+        r.notes.append(
+            "ours: compile + write the cache entry + instantiate + _initialize (fresh cache dir); naive: "
+            "Module() + instantiate + _initialize; extism: Plugin(wasm) (its cache off); go-plugin: gohost's "
+            "load_ms (wazero compile + instantiate, ourplugin.wasm)"
+        )
 
         r = R["load_cached"]
         loaded: list[Any] = []
@@ -288,8 +352,10 @@ class Suite:
         for b in loaded:
             b.close()
         r.met = r.ours <= 10_000
-        r.notes.append("ours: BenchPlugin.load with the compile cache warm (read + verify + deserialize + link + "
-                       "instantiate + _initialize + version check); the peers have no compile cache of their own here")
+        r.notes.append(
+            "ours: BenchPlugin.load with the compile cache warm (read + verify + deserialize + link + "
+            "instantiate + _initialize + version check); the peers have no compile cache of their own here"
+        )
 
         # --- new process to first call
         self.log("new process to first call")
@@ -297,28 +363,36 @@ class Suite:
         self.first_call_us("ours", str(cache), str(bench_path))  # warm-up: fills the bytecode cache
         runs = [self.first_call_us("ours", str(cache), str(bench_path)) for _ in range(s.reps)]
         r.ours = statistics.median(t for t, _ in runs)
-        r.detail["ours_breakdown_median"] = {k: statistics.median(o[k] for _, o in runs)
-                                             for k in ("start_ms", "import_ms", "load_ms", "call_us", "cpu_ms")}
+        r.detail["ours_breakdown_median"] = {
+            k: statistics.median(o[k] for _, o in runs)
+            for k in ("start_ms", "import_ms", "load_ms", "call_us", "cpu_ms")
+        }
         self.first_call_us("naive", str(bench_path))
-        r.peers[NAIVE] = statistics.median(self.first_call_us("naive", str(bench_path))[0]
-                                           for _ in range(s.cold_reps))
+        r.peers[NAIVE] = statistics.median(
+            self.first_call_us("naive", str(bench_path))[0] for _ in range(s.cold_reps)
+        )
         if extism_path:
             ext_path = extism_path
 
             def extism_first_call() -> float:
                 self.first_call_us("extism", str(ext_path))  # warm-up, like ours and naive
-                return statistics.median(self.first_call_us("extism", str(ext_path))[0] for _ in range(s.cold_reps))
+                return statistics.median(
+                    self.first_call_us("extism", str(ext_path))[0] for _ in range(s.cold_reps)
+                )
 
             r.peers[EXTISM] = self.attempt(EXTISM, extism_first_call)
         if gop:
-            r.peers[GOPLUGIN] = self.attempt(GOPLUGIN, lambda: statistics.median(
-                gop.first_call_us() for _ in range(s.cold_reps)))
+            r.peers[GOPLUGIN] = self.attempt(
+                GOPLUGIN, lambda: statistics.median(gop.first_call_us() for _ in range(s.cold_reps))
+            )
         r.met = r.ours <= 50_000
-        r.notes.append("wall time from spawning `python -m bench.child` to the first reply (CLOCK_MONOTONIC); ours "
-                       "with the compile cache warm, naive and extism compile (no cache); go-plugin: a gohost process "
-                       "until exit (wazero compiles). The Python children get a writable bytecode cache "
-                       "(PYTHONPYCACHEPREFIX; PEX dirs hold no .pyc) filled by one untimed spawn per peer, as a "
-                       "deployed program has bytecode; ours and naive load bench.wasm from a file path")
+        r.notes.append(
+            "wall time from spawning `python -m bench.child` to the first reply (CLOCK_MONOTONIC); ours "
+            "with the compile cache warm, naive and extism compile (no cache); go-plugin: a gohost process "
+            "until exit (wazero compiles). The Python children get a writable bytecode cache "
+            "(PYTHONPYCACHEPREFIX; PEX dirs hold no .pyc) filled by one untimed spawn per peer, as a "
+            "deployed program has bytecode; ours and naive load bench.wasm from a file path"
+        )
 
         # --- RSS
         self.log("RSS per idle instance")
@@ -331,14 +405,18 @@ class Suite:
         r.peers[NAIVE] = out["kib_per_instance"]
         r.detail[NAIVE] = out
         if extism_path:
-            out = self.attempt(EXTISM, lambda: self.child("rss", "extism", str(k), str(extism_path)))
+            out = self.attempt(
+                EXTISM, lambda: self.child("rss", "extism", str(k), str(extism_path))
+            )
             if out:
                 r.peers[EXTISM] = out["kib_per_instance"]
                 r.detail[EXTISM] = out
         r.met = r.ours <= 1536
-        r.notes.append(f"fresh process; VmRSS delta over {k} instances, / {k}; ours: initialized instances idle in the "
-                       "pool (its prefill); naive: Store + instantiate + _initialize; extism: Plugin from one "
-                       "CompiledPlugin, after one noop call (extism guest, a different module)")
+        r.notes.append(
+            f"fresh process; VmRSS delta over {k} instances, / {k}; ours: initialized instances idle in the "
+            "pool (its prefill); naive: Store + instantiate + _initialize; extism: Plugin from one "
+            "CompiledPlugin, after one noop call (extism guest, a different module)"
+        )
 
         # --- threads
         self.log("threads")
@@ -347,19 +425,26 @@ class Suite:
         t = once_us(ours.spin(probe_n), 3)
         spin_n = max(1000, int(probe_n * s.spin_ms * 1e3 / t))
         calls = 1 if s.quick else 4
-        r.ours, r.detail["ours"] = thread_speedup([ours.spin(spin_n)] * 2, calls, max(3, s.reps - 2))
+        r.ours, r.detail["ours"] = thread_speedup(
+            [ours.spin(spin_n)] * 2, calls, max(3, s.reps - 2)
+        )
         naive_insts = [naive.bench, naive.new_bench_instance()]
-        r.peers[NAIVE], r.detail[NAIVE] = thread_speedup([peers.Naive.spin(i, spin_n) for i in naive_insts], calls,
-                                                         max(3, s.reps - 2))
+        r.peers[NAIVE], r.detail[NAIVE] = thread_speedup(
+            [peers.Naive.spin(i, spin_n) for i in naive_insts], calls, max(3, s.reps - 2)
+        )
         r.detail["spin_n"] = spin_n
         r.met = r.ours >= 1.8
-        r.notes.append(f"Bench.Spin({spin_n}) (~{s.spin_ms:g} ms of guest compute), {calls} calls per thread; speedup = "
-                       "2 x T(1 thread) / T(2 threads doing the same each); ours: one client, pool of 2; naive: one "
-                       "Store per thread")
+        r.notes.append(
+            f"Bench.Spin({spin_n}) (~{s.spin_ms:g} ms of guest compute), {calls} calls per thread; speedup = "
+            "2 x T(1 thread) / T(2 threads doing the same each); ours: one client, pool of 2; naive: one "
+            "Store per thread"
+        )
         ours.close()
 
 
-def thread_speedup(fns: list[Callable[[], object]], calls: int, reps: int) -> tuple[float, dict[str, float]]:
+def thread_speedup(
+    fns: list[Callable[[], object]], calls: int, reps: int
+) -> tuple[float, dict[str, float]]:
     def loop(fn: Callable[[], object]) -> None:
         for _ in range(calls):
             fn()
@@ -409,23 +494,52 @@ def table(records: list[Record]) -> str:
     rows = []
     for r in records:
         met = "-" if r.met is None else ("yes" if r.met else "NO")
-        rows.append([r.title, fmt(r.ours, r.unit), *(fmt(r.peers[p], r.unit) for p in PEERS), r.target or "-", met])
+        rows.append(
+            [
+                r.title,
+                fmt(r.ours, r.unit),
+                *(fmt(r.peers[p], r.unit) for p in PEERS),
+                r.target or "-",
+                met,
+            ]
+        )
         sampled = r.detail.get("per_call_sample_median_us")
         if sampled:
-            go = r.detail.get("go_plugin_bench") or (r.peers[GOPLUGIN] is not None and {"median_us": r.peers[GOPLUGIN]})
-            rows.append(["  (median of per-call samples)", fmt(sampled.get(OURS), r.unit),
-                         fmt(sampled.get(NAIVE), r.unit), fmt(sampled.get(EXTISM), r.unit),
-                         fmt(float(go["median_us"]), r.unit) if go else "-", "", ""])
+            go = r.detail.get("go_plugin_bench") or (
+                r.peers[GOPLUGIN] is not None and {"median_us": r.peers[GOPLUGIN]}
+            )
+            rows.append(
+                [
+                    "  (median of per-call samples)",
+                    fmt(sampled.get(OURS), r.unit),
+                    fmt(sampled.get(NAIVE), r.unit),
+                    fmt(sampled.get(EXTISM), r.unit),
+                    fmt(float(go["median_us"]), r.unit) if go else "-",
+                    "",
+                    "",
+                ]
+            )
         if r.name.startswith("echo_") and r.ours:
             gbs = r.detail["GB_per_s"]
-            rows.append(["  (throughput, GB/s)", f"{gbs[OURS]:.2f}",
-                         *(f"{gbs[p]:.2f}" if gbs.get(p) else "-" for p in PEERS), "", ""])
+            rows.append(
+                [
+                    "  (throughput, GB/s)",
+                    f"{gbs[OURS]:.2f}",
+                    *(f"{gbs[p]:.2f}" if gbs.get(p) else "-" for p in PEERS),
+                    "",
+                    "",
+                ]
+            )
     widths = [max(len(str(row[i])) for row in [heads, *rows]) for i in range(len(heads))]
     sep = "  "
     lines = [sep.join(h.ljust(w) for h, w in zip(heads, widths)), sep.join("-" * w for w in widths)]
     for row in rows:
-        lines.append(sep.join(c.ljust(w) if i == 0 or i >= len(heads) - 2 else c.rjust(w)
-                              for i, (c, w) in enumerate(zip(row, widths))))
+        lines.append(
+            sep.join(
+                c.ljust(w) if i == 0 or i >= len(heads) - 2 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths))
+            )
+        )
     return "\n".join(lines)
 
 
@@ -435,9 +549,12 @@ def _py_add(a: int, b: int) -> int:
 
 def machine_state(settings: Settings) -> dict[str, Any]:
     """How busy the machine is: load average, and a pure-Python call (29 ns on this VM when idle, per
-    ../shared/perf-probes/results/calls.txt) as a yardstick for scaling the numbers of a busy run."""
-    return {"loadavg": list(os.getloadavg()),
-            "python_call_ns": settings.us(lambda: _py_add(1, 2)) * 1e3}
+    ../shared/perf-probes/results/calls.txt) as a yardstick for scaling the numbers of a busy run.
+    """
+    return {
+        "loadavg": list(os.getloadavg()),
+        "python_call_ns": settings.us(lambda: _py_add(1, 2)) * 1e3,
+    }
 
 
 def meta(settings: Settings, unavailable: dict[str, str]) -> dict[str, Any]:
@@ -465,7 +582,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="very few iterations (smoke test)")
     parser.add_argument("--out", default=os.path.join("dist", "bench.json"))
-    parser.add_argument("--no-go-peers", action="store_true", help="skip the peers built with Go at run time")
+    parser.add_argument(
+        "--no-go-peers", action="store_true", help="skip the peers built with Go at run time"
+    )
     args = parser.parse_args(argv)
     settings = timing.QUICK if args.quick else Settings()
     work = Path(tempfile.mkdtemp(prefix="wasmplug-bench-"))
@@ -478,8 +597,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     after = machine_state(settings)
     records = list(suite.records.values())
     for when, st in (("before", before), ("after", after)):
-        print(f"machine {when}: load average {' / '.join(f'{x:.2f}' for x in st['loadavg'])} (1/5/15 min, "
-              f"{os.cpu_count()} CPUs); pure-Python call {st['python_call_ns']:.0f} ns (29 ns idle)")
+        print(
+            f"machine {when}: load average {' / '.join(f'{x:.2f}' for x in st['loadavg'])} (1/5/15 min, "
+            f"{os.cpu_count()} CPUs); pure-Python call {st['python_call_ns']:.0f} ns (29 ns idle)"
+        )
     print()
     print(table(records))
     print()
@@ -492,8 +613,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     info = meta(settings, suite.unavailable)
     info["machine_before"], info["machine_after"] = before, after
-    out.write_text(json.dumps({"meta": info, "cases": [r.as_json() for r in records]},
-                              indent=2) + "\n")
+    out.write_text(
+        json.dumps({"meta": info, "cases": [r.as_json() for r in records]}, indent=2) + "\n"
+    )
     print(f"\nwrote {out}")
     return 0
 

@@ -34,6 +34,14 @@ def test_quick_run_writes_every_case(tmp_path: Path) -> None:
     for name, case in cases.items():
         if name not in ("load_cached",) and (name != "small_rpc_same_wasm" or go_plugin_ran):
             assert _number(case["peers"][main.NAIVE]), name
-    for name in ("scalar_call", "small_rpc", "echo_1MiB", "host_function", "load_cached", "first_call_process",
-                 "rss_idle_instance", "threads_compute"):
+    for name in (
+        "scalar_call",
+        "small_rpc",
+        "echo_1MiB",
+        "host_function",
+        "load_cached",
+        "first_call_process",
+        "rss_idle_instance",
+        "threads_compute",
+    ):
         assert cases[name]["target"] and cases[name]["met"] in (True, False), name

@@ -71,6 +71,11 @@ def naive_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     i32, i64 = wasmtime.ValType.i32(), wasmtime.ValType.i64()
-    linker.define_func("env", "host_echo", wasmtime.FuncType([i32, i32], [i64]), _naive_host_echo,
-                       access_caller=True)
+    linker.define_func(
+        "env",
+        "host_echo",
+        wasmtime.FuncType([i32, i32], [i64]),
+        _naive_host_echo,
+        access_caller=True,
+    )
     return linker

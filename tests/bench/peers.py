@@ -24,11 +24,18 @@ os.environ.setdefault("EXTISM_CACHE_CONFIG", "")
 import wasmplug  # noqa: E402
 import wasmtime  # noqa: E402
 from bench.naive import NaiveInstance, naive_linker  # noqa: E402
-from bench.proto.bench_pb2 import AddReply, AddRequest, Blob, HostLoop, HostLoopReply, SpinReply, SpinRequest  # noqa: E402
+from bench.proto.bench_pb2 import (  # noqa: E402
+    AddReply,
+    AddRequest,
+    Blob,
+    HostLoop,
+    HostLoopReply,
+    SpinReply,
+    SpinRequest,
+)
 from bench.proto.bench_wasmplug import Bench, BenchPlugin  # noqa: E402
 from greeting.greeting_pb2 import GreetReply, GreetRequest  # noqa: E402
 from greeting.greeting_wasmplug import Greeter, GreeterPlugin  # noqa: E402
-
 
 
 def bench_wasm() -> Traversable:
@@ -127,7 +134,9 @@ class Naive:
         call, raw = self.morning.call, GreetRequest(name="wasmplug").SerializeToString()
         parse = GreetReply.FromString
         assert parse(call("greeter_say_hello", raw)).message == "Good morning, wasmplug"
-        return lambda: parse(call("greeter_say_hello", GreetRequest(name="wasmplug").SerializeToString()))
+        return lambda: parse(
+            call("greeter_say_hello", GreetRequest(name="wasmplug").SerializeToString())
+        )
 
     def add(self) -> Callable[[], AddReply]:
         call, parse = self.bench.call, AddReply.FromString

@@ -18,7 +18,9 @@ class Settings:
     """How hard to measure. `quick` is for the smoke test: a handful of calls, numbers meaningless."""
 
     reps: int = 7
-    rep_seconds: float = 0.15  # one repetition's loop runs about this long (n is calibrated per case)
+    rep_seconds: float = (
+        0.15  # one repetition's loop runs about this long (n is calibrated per case)
+    )
     cold_reps: int = 3  # compile-from-scratch and fresh-process cases (each takes ~0.5-1 s)
     rss_instances: int = 40
     spin_ms: float = 40.0  # duration of one compute-heavy call in the threads case
@@ -75,7 +77,9 @@ def sample_median_us(fn: Callable[[], object], seconds: float) -> float:
     return statistics.median(samples) / 1e3
 
 
-def once_us(fn: Callable[[], object], reps: int, setup: Callable[[], object] | None = None) -> float:
+def once_us(
+    fn: Callable[[], object], reps: int, setup: Callable[[], object] | None = None
+) -> float:
     """Median µs of `reps` single calls (for expensive operations: loads, compiles)."""
     xs = []
     for _ in range(reps):

@@ -28,15 +28,14 @@ import struct
 from typing import Any, Callable, Iterator, List, Tuple, cast
 
 import pytest
-from google.protobuf import any_pb2, descriptor, struct_pb2, timestamp_pb2, wrappers_pb2
-from google.protobuf.message import Message
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 import wasmplug
 from conformance import conformance_pb2 as pb
 from conformance.conformance_wasmplug import Conformance, ConformancePlugin
 from conformance.shared import shared_pb2
+from google.protobuf import any_pb2, descriptor, struct_pb2, timestamp_pb2, wrappers_pb2
+from google.protobuf.message import Message
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 EXAMPLES = 2000
 ROUND_TRIP = "conformance_round_trip"
@@ -59,17 +58,24 @@ def client() -> Iterator[Conformance]:
 # -- random messages --------------------------------------------------------------------------------
 
 INT_RANGES = {
-    FD.TYPE_INT32: (-(2**31), 2**31 - 1), FD.TYPE_SINT32: (-(2**31), 2**31 - 1),
-    FD.TYPE_SFIXED32: (-(2**31), 2**31 - 1), FD.TYPE_INT64: (-(2**63), 2**63 - 1),
-    FD.TYPE_SINT64: (-(2**63), 2**63 - 1), FD.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
-    FD.TYPE_UINT32: (0, 2**32 - 1), FD.TYPE_FIXED32: (0, 2**32 - 1),
-    FD.TYPE_UINT64: (0, 2**64 - 1), FD.TYPE_FIXED64: (0, 2**64 - 1),
+    FD.TYPE_INT32: (-(2**31), 2**31 - 1),
+    FD.TYPE_SINT32: (-(2**31), 2**31 - 1),
+    FD.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
+    FD.TYPE_INT64: (-(2**63), 2**63 - 1),
+    FD.TYPE_SINT64: (-(2**63), 2**63 - 1),
+    FD.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
+    FD.TYPE_UINT32: (0, 2**32 - 1),
+    FD.TYPE_FIXED32: (0, 2**32 - 1),
+    FD.TYPE_UINT64: (0, 2**64 - 1),
+    FD.TYPE_FIXED64: (0, 2**64 - 1),
 }
 MAX_DEPTH = 3
 ANY_PAYLOADS = st.sampled_from([shared_pb2.Tag, timestamp_pb2.Timestamp, pb.AllTypes.Nested])
 
 
-@functools.lru_cache(maxsize=None)  # strategies are built once: building and validating them is not free
+@functools.lru_cache(
+    maxsize=None
+)  # strategies are built once: building and validating them is not free
 def _scalar(f: descriptor.FieldDescriptor) -> st.SearchStrategy[Any]:
     if f.type in INT_RANGES:
         lo, hi = INT_RANGES[f.type]
@@ -109,26 +115,42 @@ def _is_map(f: descriptor.FieldDescriptor) -> bool:
     return f.message_type is not None and bool(f.message_type.GetOptions().map_entry)
 
 
-def _map_fields(f: descriptor.FieldDescriptor) -> Tuple[descriptor.FieldDescriptor, descriptor.FieldDescriptor]:
+def _map_fields(
+    f: descriptor.FieldDescriptor,
+) -> Tuple[descriptor.FieldDescriptor, descriptor.FieldDescriptor]:
     """The key and value fields of a map field's entry message."""
     entry = f.message_type
     assert entry is not None
     return entry.fields_by_name["key"], entry.fields_by_name["value"]
 
 
-FIELDS_PER_MESSAGE = ((4, 24), (0, 6), (0, 3), (0, 2))  # (min, max) fields set per message, by depth
+FIELDS_PER_MESSAGE = (
+    (4, 24),
+    (0, 6),
+    (0, 3),
+    (0, 2),
+)  # (min, max) fields set per message, by depth
 
 
 @functools.lru_cache(maxsize=None)
-def _field_subsets(msg: descriptor.Descriptor, depth: int) -> st.SearchStrategy[List[descriptor.FieldDescriptor]]:
+def _field_subsets(
+    msg: descriptor.Descriptor, depth: int
+) -> st.SearchStrategy[List[descriptor.FieldDescriptor]]:
     """Which fields of msg to set: none of message type at MAX_DEPTH."""
-    fields = [f for f in msg.fields
-              if depth < MAX_DEPTH or f.message_type is None
-              or _is_map(f) and _map_fields(f)[1].message_type is None]
+    fields = [
+        f
+        for f in msg.fields
+        if depth < MAX_DEPTH
+        or f.message_type is None
+        or _is_map(f)
+        and _map_fields(f)[1].message_type is None
+    ]
     if not fields:
         return st.just([])
     lo, hi = FIELDS_PER_MESSAGE[depth]
-    return st.lists(st.sampled_from(fields), min_size=min(lo, len(fields)), max_size=hi, unique=True)
+    return st.lists(
+        st.sampled_from(fields), min_size=min(lo, len(fields)), max_size=hi, unique=True
+    )
 
 
 def _fill(draw: st.DrawFn, m: Message, depth: int) -> None:
@@ -222,19 +244,30 @@ def _unknown_field_strategy() -> st.SearchStrategy[bytes]:
         st.builds(lambda n, v: _tag(n, 5) + v, num, st.binary(min_size=4, max_size=4)),
     )
     # A group (wire types 3/4) holding more unknown fields, one level deep.
-    group = st.builds(lambda n, body: _tag(n, 3) + body + _tag(n, 4), num,
-                      st.lists(scalar, max_size=2).map(b"".join))
+    group = st.builds(
+        lambda n, body: _tag(n, 3) + body + _tag(n, 4),
+        num,
+        st.lists(scalar, max_size=2).map(b"".join),
+    )
     return st.one_of(scalar, scalar, scalar, group)
 
 
 UNKNOWN_FIELDS = st.lists(_unknown_field_strategy(), min_size=1, max_size=4).map(b"".join)
 
 
-PACKABLE = {f.number: f for f in ALL_TYPES.fields
-            if _is_repeated(f) and f.message_type is None
-            and f.type not in (FD.TYPE_STRING, FD.TYPE_BYTES)}
-_FIXED = {FD.TYPE_DOUBLE: 8, FD.TYPE_FIXED64: 8, FD.TYPE_SFIXED64: 8,
-          FD.TYPE_FLOAT: 4, FD.TYPE_FIXED32: 4, FD.TYPE_SFIXED32: 4}
+PACKABLE = {
+    f.number: f
+    for f in ALL_TYPES.fields
+    if _is_repeated(f) and f.message_type is None and f.type not in (FD.TYPE_STRING, FD.TYPE_BYTES)
+}
+_FIXED = {
+    FD.TYPE_DOUBLE: 8,
+    FD.TYPE_FIXED64: 8,
+    FD.TYPE_SFIXED64: 8,
+    FD.TYPE_FLOAT: 4,
+    FD.TYPE_FIXED32: 4,
+    FD.TYPE_SFIXED32: 4,
+}
 
 
 def _skip(b: bytes, i: int, num: int, wt: int) -> int:
@@ -264,7 +297,7 @@ def _fields(b: bytes) -> List[Tuple[int, int, bytes, bytes]]:
         key, i = _read_varint(b, i)
         num, wt = key >> 3, key & 7
         i = _skip(b, i, num, wt)
-        payload = b[_read_varint(b, _read_varint(b, start)[1])[1]:i] if wt == 2 else b""
+        payload = b[_read_varint(b, _read_varint(b, start)[1])[1] : i] if wt == 2 else b""
         out.append((num, wt, b[start:i], payload))
     return out
 
@@ -273,7 +306,7 @@ def _elements(f: descriptor.FieldDescriptor, packed: bytes) -> List[bytes]:
     size, out, i = _FIXED.get(f.type, 0), [], 0
     while i < len(packed):
         if size:
-            out.append(packed[i:i + size])
+            out.append(packed[i : i + size])
             i += size
         else:
             _, j = _read_varint(packed, i)
@@ -305,7 +338,7 @@ def flip_packing(b: bytes, pick: Callable[[int], bool]) -> bytes:
         else:  # a run of unpacked records -> one packed record
             body = bytearray()
             while i < len(recs) and recs[i][0] == num and recs[i][1] != 2:
-                body += recs[i][2][len(_tag(num, elem_wt)):]
+                body += recs[i][2][len(_tag(num, elem_wt)) :]
                 i += 1
             out += _tag(num, 2) + _varint(len(body)) + body
     return bytes(out)
@@ -324,7 +357,9 @@ def requests(draw: st.DrawFn) -> bytes:
     if draw(st.booleans()):
         data += draw(UNKNOWN_FIELDS)
     if draw(st.integers(0, 4)) == 0:  # unknown fields inside a sub-message (child, field 90)
-        inner = draw(all_types(depth=2)).SerializeToString(deterministic=True) + draw(UNKNOWN_FIELDS)
+        inner = draw(all_types(depth=2)).SerializeToString(deterministic=True) + draw(
+            UNKNOWN_FIELDS
+        )
         data += _tag(90, 2) + _varint(len(inner)) + inner
     return data
 
@@ -402,14 +437,23 @@ def _check(client: Conformance, data: bytes) -> None:
 
 def _diff(what: str, sent: bytes, want: bytes, got: bytes) -> str:
     at = next((i for i, (x, y) in enumerate(zip(want, got)) if x != y), min(len(want), len(got)))
-    return (f"{what}: Go's bytes differ from Python's at offset {at} (len python {len(want)}, go {len(got)})\n"
-            f"request {sent.hex()}\npython  {want.hex()}\ngo      {got.hex()}")
+    return (
+        f"{what}: Go's bytes differ from Python's at offset {at} (len python {len(want)}, go {len(got)})\n"
+        f"request {sent.hex()}\npython  {want.hex()}\ngo      {got.hex()}"
+    )
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(data=requests())
-def test_random_messages_round_trip_byte_exact_and_transform(client: Conformance, data: bytes) -> None:
+def test_random_messages_round_trip_byte_exact_and_transform(
+    client: Conformance, data: bytes
+) -> None:
     _check(client, data)
 
 
@@ -428,7 +472,9 @@ def _edge_cases() -> Iterator[Tuple[str, pb.AllTypes]]:
                 if v.message_type is not None:
                     entry[key].SetInParent()  # a default key with an empty message value
                 else:
-                    entry[key] = {FD.TYPE_STRING: "", FD.TYPE_BYTES: b"", FD.TYPE_BOOL: False}.get(v.type, 0)
+                    entry[key] = {FD.TYPE_STRING: "", FD.TYPE_BYTES: b"", FD.TYPE_BOOL: False}.get(
+                        v.type, 0
+                    )
             elif _is_repeated(f):
                 getattr(m, f.name).add()
             else:
@@ -439,12 +485,18 @@ def _edge_cases() -> Iterator[Tuple[str, pb.AllTypes]]:
             lo, hi = INT_RANGES[f.type]
             values: List[Any] = [lo, hi, 1]
         elif f.type in (FD.TYPE_DOUBLE, FD.TYPE_FLOAT):
-            values = [-0.0, float("inf"), float("-inf"), float("nan"), 5e-324 if f.type == FD.TYPE_DOUBLE else 1e-45]
+            values = [
+                -0.0,
+                float("inf"),
+                float("-inf"),
+                float("nan"),
+                5e-324 if f.type == FD.TYPE_DOUBLE else 1e-45,
+            ]
         elif f.type == FD.TYPE_ENUM:
             assert f.enum_type is not None
             values = [v.number for v in f.enum_type.values] + [-(2**31), 2**31 - 1, 99]
         elif f.type == FD.TYPE_STRING:
-            values = ["", "\x00", "é€\U0001F600"]
+            values = ["", "\x00", "é€\U0001f600"]
         elif f.type == FD.TYPE_BYTES:
             values = [b"", b"\x00\xff"]
         else:
@@ -517,9 +569,12 @@ def _filler(seed: int, n: int) -> bytes:
 def _large(seed: int, n: int) -> pb.AllTypes:
     """Bytes fields of every kind (singular, repeated, map value, oneof, optional, nested, wrapper)."""
     return pb.AllTypes(
-        f_bytes=_filler(seed, n), r_bytes=[_filler(seed + 1, n // 2), b"", _filler(seed + 2, 5)],
-        m_int64={seed: _filler(seed + 3, n // 3), -1: b""}, c_bytes=_filler(seed + 4, n // 4),
-        o_bytes=_filler(seed + 5, 7), f_string="s" * (n // 5),
+        f_bytes=_filler(seed, n),
+        r_bytes=[_filler(seed + 1, n // 2), b"", _filler(seed + 2, 5)],
+        m_int64={seed: _filler(seed + 3, n // 3), -1: b""},
+        c_bytes=_filler(seed + 4, n // 4),
+        o_bytes=_filler(seed + 5, 7),
+        f_string="s" * (n // 5),
         f_nested=pb.AllTypes.Nested(deep=pb.AllTypes.Nested.Deep(data=_filler(seed + 6, n // 6))),
         w_bytes=wrappers_pb2.BytesValue(value=_filler(seed + 7, n // 7)),
     )
@@ -541,11 +596,17 @@ def handovers(monkeypatch: pytest.MonkeyPatch) -> List[int]:
     return sizes
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(data=requests(), seed=st.integers(0, 255), n=st.integers(HANDOVER_MIN, 300_000))
-def test_large_requests_round_trip_byte_exact_and_transform(client: Conformance, data: bytes, seed: int,
-                                                            n: int) -> None:
+def test_large_requests_round_trip_byte_exact_and_transform(
+    client: Conformance, data: bytes, seed: int, n: int
+) -> None:
     # the large fields merge into the random message (and replace its oneof case)
     _check(client, data + _large(seed, n).SerializeToString())
 
@@ -554,11 +615,15 @@ def test_large_requests_are_handed_over(client: Conformance, handovers: List[int
     request = _large(3, 100_000)
     assert client.round_trip(request) == request
     assert handovers == [request.ByteSize()]
-    assert client.round_trip(pb.AllTypes(f_bytes=b"x" * 1000)).f_bytes == b"x" * 1000  # small: no handover
+    assert (
+        client.round_trip(pb.AllTypes(f_bytes=b"x" * 1000)).f_bytes == b"x" * 1000
+    )  # small: no handover
     assert len(handovers) == 1
 
 
-def test_a_kept_large_request_outlives_later_ones(client: Conformance, handovers: List[int]) -> None:
+def test_a_kept_large_request_outlives_later_ones(
+    client: Conformance, handovers: List[int]
+) -> None:
     messages = [_large(i, 60_000 + 1000 * i) for i in range(5)]
     client.keep(messages[0])
     for previous, current in zip(messages, messages[1:]):
@@ -568,10 +633,22 @@ def test_a_kept_large_request_outlives_later_ones(client: Conformance, handovers
 
 
 def test_unknown_fields_come_back_byte_for_byte(client: Conformance) -> None:
-    base = pb.AllTypes(f_int32=7, m_string={"b": "1", "a": "2"}).SerializeToString(deterministic=True)
-    unknown = (_tag(5000, 0) + _varint(2**64 - 1) + _tag(4000, 1) + struct.pack("<d", 1.0)
-               + _tag(300, 3) + _tag(301, 5) + b"\x01\x02\x03\x04" + _tag(300, 4)
-               + _tag(536870910, 2) + _varint(3) + b"abc")
+    base = pb.AllTypes(f_int32=7, m_string={"b": "1", "a": "2"}).SerializeToString(
+        deterministic=True
+    )
+    unknown = (
+        _tag(5000, 0)
+        + _varint(2**64 - 1)
+        + _tag(4000, 1)
+        + struct.pack("<d", 1.0)
+        + _tag(300, 3)
+        + _tag(301, 5)
+        + b"\x01\x02\x03\x04"
+        + _tag(300, 4)
+        + _tag(536870910, 2)
+        + _varint(3)
+        + b"abc"
+    )
     got = client.plugin.call_bytes(ROUND_TRIP, base + unknown)
     assert got == base + unknown
     # Unknown fields sent before known ones come back after them, in their order (as upb writes them).
@@ -592,40 +669,69 @@ def test_map_entries_in_any_form(client: Conformance) -> None:
     """Map entries as other encoders may write them: value before key, key or value missing (the
     zero value), a repeated key (the last entry wins, even for message values: it replaces, never
     merges), an unknown enum value."""
-    data = b"".join([
-        _entry(61, _len_field(2, b"x"), _tag(1, 0) + _varint(5)),      # m_int32: value before key
-        _entry(61, _len_field(2, b"y")),                               # key missing -> 0
-        _entry(61, _tag(1, 0) + _varint(7)),                           # value missing -> ""
-        _entry(61, _tag(1, 0) + _varint(5), _len_field(2, b"z")),      # key 5 again: "z" wins
-        _entry(61, _tag(1, 0) + _varint(2**64 - 1), _len_field(2, b"neg")),  # -1 as a 10-byte varint
-        _entry(74, _len_field(1, b"k"), _len_field(2, pb.AllTypes.Nested(a=1).SerializeToString())),
-        _entry(74, _len_field(1, b"k"), _len_field(2, pb.AllTypes.Nested(b="x").SerializeToString())),
-        _entry(71, _tag(2, 0) + _varint(1)),                           # m_bool: false -> true
-        _entry(73, _len_field(1, b"e"), _tag(2, 0) + _varint(12345)),  # m_enum: unknown enum value
-    ])
+    data = b"".join(
+        [
+            _entry(61, _len_field(2, b"x"), _tag(1, 0) + _varint(5)),  # m_int32: value before key
+            _entry(61, _len_field(2, b"y")),  # key missing -> 0
+            _entry(61, _tag(1, 0) + _varint(7)),  # value missing -> ""
+            _entry(61, _tag(1, 0) + _varint(5), _len_field(2, b"z")),  # key 5 again: "z" wins
+            _entry(
+                61, _tag(1, 0) + _varint(2**64 - 1), _len_field(2, b"neg")
+            ),  # -1 as a 10-byte varint
+            _entry(
+                74, _len_field(1, b"k"), _len_field(2, pb.AllTypes.Nested(a=1).SerializeToString())
+            ),
+            _entry(
+                74,
+                _len_field(1, b"k"),
+                _len_field(2, pb.AllTypes.Nested(b="x").SerializeToString()),
+            ),
+            _entry(71, _tag(2, 0) + _varint(1)),  # m_bool: false -> true
+            _entry(
+                73, _len_field(1, b"e"), _tag(2, 0) + _varint(12345)
+            ),  # m_enum: unknown enum value
+        ]
+    )
     request = pb.AllTypes.FromString(data)
     assert dict(request.m_int32) == {5: "z", 0: "y", 7: "", -1: "neg"}
     assert request.m_nested["k"] == pb.AllTypes.Nested(b="x")
     _check(client, data)
 
 
-@pytest.mark.parametrize("entry", [
-    _entry(61, _tag(1, 0) + _varint(3), _len_field(2, b"v"), _tag(3, 0) + _varint(1)),
-    _entry(61, _tag(1, 5) + b"abcd", _len_field(2, b"v")),
-    _entry(61, _tag(3, 0) + _varint(1), _len_field(2, b"v"), _tag(1, 0) + _varint(3)),
-    _entry(61, _tag(1, 0) + _varint(0), _len_field(2, b""), _tag(3, 0) + _varint(1)),
-    _entry(61, _tag(3, 0) + _varint(1)),
-    _entry(61, _tag(1, 0) + _varint(3), _tag(1, 0) + _varint(4), _tag(9, 0) + _varint(1)),
-    _entry(62, _tag(1, 0) + _varint(3), _tag(2, 5) + b"abcd"),
-    _entry(74, _len_field(1, b"k"), _len_field(2, _tag(1, 0) + _varint(1)), _tag(3, 0) + _varint(1)),
-    _entry(74, _len_field(1, b"k"), _len_field(2, b"")) + _entry(74, _len_field(1, b"k"), _tag(7, 1) + b"8bytes!!"),
-    _entry(74, _len_field(1, b"k"), _len_field(2, _tag(9, 0) + _varint(1))),
-], ids=["unknown-field-in-entry", "key-of-wrong-wire-type", "unknown-field-first", "zero-key-and-value",
-        "only-an-unknown-field", "repeated-key", "value-of-wrong-wire-type", "message-value",
-        "entry-after-a-clean-one", "unknown-field-inside-the-message-value"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        _entry(61, _tag(1, 0) + _varint(3), _len_field(2, b"v"), _tag(3, 0) + _varint(1)),
+        _entry(61, _tag(1, 5) + b"abcd", _len_field(2, b"v")),
+        _entry(61, _tag(3, 0) + _varint(1), _len_field(2, b"v"), _tag(1, 0) + _varint(3)),
+        _entry(61, _tag(1, 0) + _varint(0), _len_field(2, b""), _tag(3, 0) + _varint(1)),
+        _entry(61, _tag(3, 0) + _varint(1)),
+        _entry(61, _tag(1, 0) + _varint(3), _tag(1, 0) + _varint(4), _tag(9, 0) + _varint(1)),
+        _entry(62, _tag(1, 0) + _varint(3), _tag(2, 5) + b"abcd"),
+        _entry(
+            74, _len_field(1, b"k"), _len_field(2, _tag(1, 0) + _varint(1)), _tag(3, 0) + _varint(1)
+        ),
+        _entry(74, _len_field(1, b"k"), _len_field(2, b""))
+        + _entry(74, _len_field(1, b"k"), _tag(7, 1) + b"8bytes!!"),
+        _entry(74, _len_field(1, b"k"), _len_field(2, _tag(9, 0) + _varint(1))),
+    ],
+    ids=[
+        "unknown-field-in-entry",
+        "key-of-wrong-wire-type",
+        "unknown-field-first",
+        "zero-key-and-value",
+        "only-an-unknown-field",
+        "repeated-key",
+        "value-of-wrong-wire-type",
+        "message-value",
+        "entry-after-a-clean-one",
+        "unknown-field-inside-the-message-value",
+    ],
+)
 def test_map_entry_with_unknown_field(client: Conformance, entry: bytes) -> None:
     """As upb does: an entry holding an unknown field (or a key/value of the wrong wire type) stays out
     of the map and is kept, re-encoded, as an unknown field of the parent; a message value's own
     unknown fields stay inside the value."""
-    assert client.plugin.call_bytes(ROUND_TRIP, entry) == pb.AllTypes.FromString(entry).SerializeToString(
-        deterministic=True)
+    assert client.plugin.call_bytes(ROUND_TRIP, entry) == pb.AllTypes.FromString(
+        entry
+    ).SerializeToString(deterministic=True)

@@ -22,13 +22,17 @@ import pytest
 from google.protobuf import descriptor as _descriptor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from wasmplug_codegen import protoc, regen_golden
 
 HERE = Path(__file__).resolve().parent
 GUEST = Path(regen_golden.HERE) / "guest"
 CONFORMANCE = Path(regen_golden.GOLDEN_DIR) / "wasmplug.test" / "conformance"
-FUZZ_TARGETS = ["FuzzUnmarshalAllTypes", "FuzzUnmarshalNames", "FuzzUnmarshalStructValue", "FuzzDecoder"]
+FUZZ_TARGETS = [
+    "FuzzUnmarshalAllTypes",
+    "FuzzUnmarshalNames",
+    "FuzzUnmarshalStructValue",
+    "FuzzDecoder",
+]
 
 
 def _go() -> str | None:
@@ -51,7 +55,9 @@ pytestmark = pytest.mark.skipif(GO is None, reason="no Go toolchain")
 def workspace() -> Tuple[Path, Dict[str, str]]:
     tmp = Path(tempfile.mkdtemp(prefix="gocodec-"))
     (tmp / "go.work").write_text(f"go 1.24\n\nuse (\n\t{HERE}\n\t{GUEST}\n\t{CONFORMANCE}\n)\n")
-    cache = os.environ.get("GOCACHE") or os.path.join(tempfile.gettempdir(), f"wasmplug-gocache-{os.getuid()}")
+    cache = os.environ.get("GOCACHE") or os.path.join(
+        tempfile.gettempdir(), f"wasmplug-gocache-{os.getuid()}"
+    )
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(tmp)),
@@ -68,8 +74,14 @@ def workspace() -> Tuple[Path, Dict[str, str]]:
 
 def _go_test(env: Dict[str, str], *args: str, extra_env: Dict[str, str] | None = None) -> str:
     assert GO is not None
-    r = subprocess.run([GO, "test", "-count=1", *args, "."], cwd=HERE, env={**env, **(extra_env or {})},
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [GO, "test", "-count=1", *args, "."],
+        cwd=HERE,
+        env={**env, **(extra_env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return r.stdout
 
@@ -88,8 +100,14 @@ HEAVY = {"fmt", "os", "reflect", "strings", "unicode", "encoding/binary", "sort"
 def test_generated_plugin_imports_no_heavy_packages(workspace: Tuple[Path, Dict[str, str]]) -> None:
     assert GO is not None
     env = {**workspace[1], "GOOS": "wasip1", "GOARCH": "wasm"}
-    r = subprocess.run([GO, "list", "-deps", "wasmplug.test/conformance"], cwd=HERE, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [GO, "list", "-deps", "wasmplug.test/conformance"],
+        cwd=HERE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     deps = set(r.stdout.split())
     assert {"wasmplug.dev/guest", "wasmplug.dev/guest/wire", "context"} <= deps, sorted(deps)
@@ -99,18 +117,25 @@ def test_generated_plugin_imports_no_heavy_packages(workspace: Tuple[Path, Dict[
 @pytest.mark.parametrize("target", FUZZ_TARGETS)
 def test_go_fuzz(workspace: Tuple[Path, Dict[str, str]], target: str) -> None:
     fuzztime = os.environ.get("WASMPLUG_FUZZTIME", "3s")
-    _go_test(workspace[1], "-run", "^$", "-fuzz", f"^{target}$", "-fuzztime", fuzztime, "-parallel", "2")
+    _go_test(
+        workspace[1], "-run", "^$", "-fuzz", f"^{target}$", "-fuzztime", fuzztime, "-parallel", "2"
+    )
 
 
 # -- byte-exactness against Python's protobuf ------------------------------------------------------
 
 F = _descriptor.FieldDescriptor
 INT_RANGES = {
-    F.TYPE_INT32: (-(2**31), 2**31 - 1), F.TYPE_SINT32: (-(2**31), 2**31 - 1),
-    F.TYPE_SFIXED32: (-(2**31), 2**31 - 1), F.TYPE_INT64: (-(2**63), 2**63 - 1),
-    F.TYPE_SINT64: (-(2**63), 2**63 - 1), F.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
-    F.TYPE_UINT32: (0, 2**32 - 1), F.TYPE_FIXED32: (0, 2**32 - 1),
-    F.TYPE_UINT64: (0, 2**64 - 1), F.TYPE_FIXED64: (0, 2**64 - 1),
+    F.TYPE_INT32: (-(2**31), 2**31 - 1),
+    F.TYPE_SINT32: (-(2**31), 2**31 - 1),
+    F.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
+    F.TYPE_INT64: (-(2**63), 2**63 - 1),
+    F.TYPE_SINT64: (-(2**63), 2**63 - 1),
+    F.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
+    F.TYPE_UINT32: (0, 2**32 - 1),
+    F.TYPE_FIXED32: (0, 2**32 - 1),
+    F.TYPE_UINT64: (0, 2**64 - 1),
+    F.TYPE_FIXED64: (0, 2**64 - 1),
 }
 
 
@@ -174,7 +199,9 @@ def _unknown_fields() -> st.SearchStrategy[bytes]:
     one = st.one_of(
         st.builds(lambda n, v: _varint(n << 3) + _varint(v), num, st.integers(0, 2**64 - 1)),
         st.builds(lambda n, v: _varint(n << 3 | 1) + v, num, st.binary(min_size=8, max_size=8)),
-        st.builds(lambda n, v: _varint(n << 3 | 2) + _varint(len(v)) + v, num, st.binary(max_size=5)),
+        st.builds(
+            lambda n, v: _varint(n << 3 | 2) + _varint(len(v)) + v, num, st.binary(max_size=5)
+        ),
         st.builds(lambda n, v: _varint(n << 3 | 5) + v, num, st.binary(min_size=4, max_size=4)),
     )
     return st.lists(one, max_size=3).map(b"".join)
@@ -191,8 +218,13 @@ def _varint(v: int) -> bytes:
 
 def _conformance_module(tmp: Path) -> object:
     tmp.mkdir(parents=True, exist_ok=True)
-    r = protoc.run(["conformance/conformance.proto"], [regen_golden.PROTO_DIR], str(tmp),
-                   options="lang=python", python_out=True)
+    r = protoc.run(
+        ["conformance/conformance.proto"],
+        [regen_golden.PROTO_DIR],
+        str(tmp),
+        options="lang=python",
+        python_out=True,
+    )
     assert r.returncode == 0, r.stderr
     sys.path.insert(0, str(tmp))
     try:
@@ -215,8 +247,9 @@ def test_go_encoding_is_byte_identical_to_python(workspace: Tuple[Path, Dict[str
         expected = pb.AllTypes.FromString(data).SerializeToString(deterministic=True)  # type: ignore[attr-defined]
         return data, expected
 
-    @settings(max_examples=2000, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=2000, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(messages())
     def collect(rec: Tuple[bytes, bytes]) -> None:
         records.append(rec)
@@ -226,6 +259,10 @@ def test_go_encoding_is_byte_identical_to_python(workspace: Tuple[Path, Dict[str
     corpus = tmp / "corpus.bin"
     with open(corpus, "wb") as fh:
         for data, expected in records:
-            fh.write(struct.pack("<I", len(data)) + data + struct.pack("<I", len(expected)) + expected)
-    out = _go_test(env, "-v", "-run", "^TestPythonCorpus$", extra_env={"WASMPLUG_CORPUS": str(corpus)})
+            fh.write(
+                struct.pack("<I", len(data)) + data + struct.pack("<I", len(expected)) + expected
+            )
+    out = _go_test(
+        env, "-v", "-run", "^TestPythonCorpus$", extra_env={"WASMPLUG_CORPUS": str(corpus)}
+    )
     assert "byte-identical" in out, out

@@ -37,9 +37,23 @@ HELLOWORLD_GO_PACKAGE = f"{GO_PLUGIN_MODULE}/examples/helloworld/greeting"
 # Environment variables forwarded to `go` (anything else is dropped, so a developer's GOFLAGS or a
 # go.work above the repo cannot change what is built).
 _PASS_ENV = (
-    "PATH", "HOME", "TMPDIR", "GOPROXY", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOSUMDB", "GOINSECURE",
-    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-    "SSL_CERT_FILE", "SSL_CERT_DIR",
+    "PATH",
+    "HOME",
+    "TMPDIR",
+    "GOPROXY",
+    "GONOSUMDB",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GOSUMDB",
+    "GOINSECURE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
 )
 
 
@@ -104,16 +118,26 @@ def go_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def run_go(args: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 600) -> str:
+def run_go(
+    args: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 600
+) -> str:
     go = find_go()
     if go is None:
         raise BuildError("no Go toolchain: put `go` (>= 1.25) on PATH or set WASMPLUG_GO")
-    return _run([go, *args], cwd=cwd, env=dict(env if env is not None else go_env()), timeout=timeout)
+    return _run(
+        [go, *args], cwd=cwd, env=dict(env if env is not None else go_env()), timeout=timeout
+    )
 
 
 def _run(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float) -> str:
     proc = subprocess.run(
-        list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout
+        list(cmd),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=timeout,
     )
     if proc.returncode != 0:
         raise BuildError(
@@ -137,7 +161,9 @@ def _wasip1_env(**overrides: str) -> dict[str, str]:
 def build_go_plugin_package(path: str, out: Path) -> Path:
     """Build the guest ``main`` package at ``path`` inside go-plugin's module (e.g. ``tests/fields/plugin``)."""
     pkg = f"{GO_PLUGIN_MODULE}/{path}"
-    run_go(["build", "-buildmode=c-shared", "-o", str(out), pkg], cwd=INTEROP_DIR, env=_wasip1_env())
+    run_go(
+        ["build", "-buildmode=c-shared", "-o", str(out), pkg], cwd=INTEROP_DIR, env=_wasip1_env()
+    )
     return out
 
 
@@ -154,7 +180,11 @@ def build_gohost(out: Path) -> Path:
 
 def build_extism_guest(out: Path) -> Path:
     """Build the extism peer guest (exports ``echo``, ``noop``) to ``out``."""
-    run_go(["build", "-buildmode=c-shared", "-o", str(out), "./extismguest"], cwd=INTEROP_DIR, env=_wasip1_env())
+    run_go(
+        ["build", "-buildmode=c-shared", "-o", str(out), "./extismguest"],
+        cwd=INTEROP_DIR,
+        env=_wasip1_env(),
+    )
     return out
 
 
@@ -169,7 +199,13 @@ def python_path_env() -> dict[str, str]:
 
 
 def generate(
-    include: Path, proto: str, out: Path, *, lang: str, python_out: bool = True, extra_opts: str = ""
+    include: Path,
+    proto: str,
+    out: Path,
+    *,
+    lang: str,
+    python_out: bool = True,
+    extra_opts: str = "",
 ) -> None:
     """Run protoc (grpc_tools) with our generator on ``include/proto``, writing into ``out``.
 
@@ -182,8 +218,13 @@ def generate(
     wrapper.chmod(0o755)
     opts = f"lang={lang}" + (f",{extra_opts}" if extra_opts else "")
     cmd = [
-        sys.executable, "-m", "grpc_tools.protoc", f"-I{include}",
-        f"--plugin=protoc-gen-wasmplug={wrapper}", f"--wasmplug_out={out}", f"--wasmplug_opt={opts}",
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        f"-I{include}",
+        f"--plugin=protoc-gen-wasmplug={wrapper}",
+        f"--wasmplug_out={out}",
+        f"--wasmplug_opt={opts}",
     ]
     if python_out and lang in ("python", "all"):
         cmd += [f"--python_out={out}", f"--pyi_out={out}"]
@@ -204,7 +245,9 @@ def build_our_plugin(go_out: Path, out: Path, *, plugin_dir: Path | None = None)
     plugin_dir = (plugin_dir or INTEROP_DIR / "ourplugin").resolve()
     work_dir = Path(tempfile.mkdtemp(prefix="ourplugin-work-", dir=out.parent))
     modules = [plugin_dir, *go_modules_under(go_out.resolve())]
-    env = _wasip1_env(GOPROXY="off", GOFLAGS="-buildvcs=false -trimpath", GOWORK=str(work_dir / "go.work"))
+    env = _wasip1_env(
+        GOPROXY="off", GOFLAGS="-buildvcs=false -trimpath", GOWORK=str(work_dir / "go.work")
+    )
     run_go(["work", "init", *map(str, modules)], cwd=work_dir, env=env)
     run_go(["build", "-buildmode=c-shared", "-o", str(out.resolve()), "."], cwd=plugin_dir, env=env)
     return out

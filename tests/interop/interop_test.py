@@ -21,13 +21,15 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from interop import builders
 from interop.wasm_abi import describe
 
 INTEROP = builders.INTEROP_DIR
 NAME = "wasmplug"
-GO_PLUGIN_REPLIES = {"plugin-morning": f"Good morning, {NAME}", "plugin-evening": f"Good evening, {NAME}"}
+GO_PLUGIN_REPLIES = {
+    "plugin-morning": f"Good morning, {NAME}",
+    "plugin-evening": f"Good evening, {NAME}",
+}
 OUR_REPLY = f"Hello from wasmplug, {NAME}"
 GO_PLUGIN_ABI = {
     "_initialize": "func() -> ()",
@@ -59,18 +61,25 @@ def go_plugin_dir() -> Path:
 @pytest.fixture(scope="session")
 def go_plugin_wasm(out_dir: Path) -> dict[str, Path]:
     """go-plugin's helloworld guests."""
-    return {name: builders.build_go_plugin_example(name, out_dir / f"{name}.wasm") for name in GO_PLUGIN_REPLIES}
+    return {
+        name: builders.build_go_plugin_example(name, out_dir / f"{name}.wasm")
+        for name in GO_PLUGIN_REPLIES
+    }
 
 
 @pytest.fixture(scope="session")
 def go_plugin_fields_wasm(out_dir: Path) -> Path:
-    return builders.build_go_plugin_package("tests/fields/plugin", out_dir / "go-plugin-fields.wasm")
+    return builders.build_go_plugin_package(
+        "tests/fields/plugin", out_dir / "go-plugin-fields.wasm"
+    )
 
 
 @pytest.fixture(scope="session")
 def go_plugin_hostfn_wasm(out_dir: Path) -> dict[str, Path]:
     return {
-        name: builders.build_go_plugin_package(f"tests/host-functions/{name}", out_dir / f"go-plugin-hostfn-{name}.wasm")
+        name: builders.build_go_plugin_package(
+            f"tests/host-functions/{name}", out_dir / f"go-plugin-hostfn-{name}.wasm"
+        )
         for name in ("plugin", "plugin-empty")
     }
 
@@ -84,17 +93,23 @@ def _generate(out_dir: Path, include: Path, proto: str, lang: str, tag: str = ""
 
 @pytest.fixture(scope="session")
 def greet_python_sdk(out_dir: Path, go_plugin_dir: Path) -> Path:
-    return _generate(out_dir, go_plugin_dir / builders.HELLOWORLD_INCLUDE, builders.HELLOWORLD_PROTO, "python")
+    return _generate(
+        out_dir, go_plugin_dir / builders.HELLOWORLD_INCLUDE, builders.HELLOWORLD_PROTO, "python"
+    )
 
 
 @pytest.fixture(scope="session")
 def greet_go_sdk(out_dir: Path, go_plugin_dir: Path) -> Path:
-    return _generate(out_dir, go_plugin_dir / builders.HELLOWORLD_INCLUDE, builders.HELLOWORLD_PROTO, "go")
+    return _generate(
+        out_dir, go_plugin_dir / builders.HELLOWORLD_INCLUDE, builders.HELLOWORLD_PROTO, "go"
+    )
 
 
 @pytest.fixture(scope="session")
 def fields_python_sdk(out_dir: Path, go_plugin_dir: Path) -> Path:
-    return _generate(out_dir, go_plugin_dir / "tests" / "fields" / "proto", "fields.proto", "python")
+    return _generate(
+        out_dir, go_plugin_dir / "tests" / "fields" / "proto", "fields.proto", "python"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -104,12 +119,16 @@ def fields_go_sdk(out_dir: Path, go_plugin_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def hostfn_python_sdk(out_dir: Path, go_plugin_dir: Path) -> Path:
-    return _generate(out_dir, go_plugin_dir / "tests" / "host-functions" / "proto", "host.proto", "python")
+    return _generate(
+        out_dir, go_plugin_dir / "tests" / "host-functions" / "proto", "host.proto", "python"
+    )
 
 
 @pytest.fixture(scope="session")
 def hostfn_go_sdk(out_dir: Path, go_plugin_dir: Path) -> Path:
-    return _generate(out_dir, go_plugin_dir / "tests" / "host-functions" / "proto", "host.proto", "go")
+    return _generate(
+        out_dir, go_plugin_dir / "tests" / "host-functions" / "proto", "host.proto", "go"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -147,7 +166,10 @@ def run_pyhost(gen: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """pyhost.py (our generated helloworld SDK) in a child Python."""
     return subprocess.run(
         [sys.executable, str(INTEROP / "pyhost.py"), *args],
-        capture_output=True, text=True, env=_python_env(gen), timeout=300,
+        capture_output=True,
+        text=True,
+        env=_python_env(gen),
+        timeout=300,
     )
 
 
@@ -155,7 +177,10 @@ def run_scenario(gen: Path, scenario: str, wasm: Path) -> None:
     """A pyscenarios.py scenario (our generated SDK for go-plugin's test protos) in a child Python."""
     proc = subprocess.run(
         [sys.executable, str(INTEROP / "pyscenarios.py"), scenario, str(wasm)],
-        capture_output=True, text=True, env=_python_env(gen), timeout=300,
+        capture_output=True,
+        text=True,
+        env=_python_env(gen),
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().endswith(f"ok {scenario}"), proc.stdout
@@ -164,16 +189,21 @@ def run_scenario(gen: Path, scenario: str, wasm: Path) -> None:
 # --- go-plugin on its own: its guests' ABI, and gohost checked against them -------------------------------
 
 
-def test_go_plugin_guest_abi(go_plugin_wasm: dict[str, Path], go_plugin_hostfn_wasm: dict[str, Path]) -> None:
+def test_go_plugin_guest_abi(
+    go_plugin_wasm: dict[str, Path], go_plugin_hostfn_wasm: dict[str, Path]
+) -> None:
     """go-plugin v0.9.0 guests (standard Go, //go:wasmexport, c-shared) are wasip1 reactors with exactly the
-    ABI of design.md §2, and no `wasmplug_abi` marker (so our host treats them as plain go-plugin guests)."""
+    ABI of design.md §2, and no `wasmplug_abi` marker (so our host treats them as plain go-plugin guests).
+    """
     for wasm in [*go_plugin_wasm.values(), go_plugin_hostfn_wasm["plugin"]]:
         abi = describe(str(wasm))
         exports = abi["exports"]
         for name, sig in GO_PLUGIN_ABI.items():
             assert exports.get(name) == sig, (wasm.name, name, exports)
         assert "wasmplug_abi" not in exports
-        imports = {k: v for k, v in abi["imports"].items() if not k.startswith("wasi_snapshot_preview1.")}
+        imports = {
+            k: v for k, v in abi["imports"].items() if not k.startswith("wasi_snapshot_preview1.")
+        }
         if wasm == go_plugin_hostfn_wasm["plugin"]:
             assert imports == {"env.parse_json": "func(i32, i32) -> (i64)"}
         else:
@@ -193,15 +223,24 @@ def test_gohost_suites_on_go_plugin_guests(
     """gohost's other suites pass on go-plugin's own test guests (as go-plugin's own Go tests do)."""
     proc = run_gohost(gohost, "-suite", "fields", str(go_plugin_fields_wasm))
     assert (proc.returncode, proc.stdout) == (0, "ok fields\n"), proc.stderr
-    proc = run_gohost(gohost, "-suite", "host-functions", str(go_plugin_hostfn_wasm["plugin"]), "Sato")
-    assert (proc.returncode, proc.stdout) == (0, "Hello, Sato. This is Yamada (age 20).\n"), proc.stderr
+    proc = run_gohost(
+        gohost, "-suite", "host-functions", str(go_plugin_hostfn_wasm["plugin"]), "Sato"
+    )
+    assert (proc.returncode, proc.stdout) == (
+        0,
+        "Hello, Sato. This is Yamada (age 20).\n",
+    ), proc.stderr
 
 
 def test_gohost_bench_mode(gohost: Path, go_plugin_wasm: dict[str, Path]) -> None:
-    proc = run_gohost(gohost, "-bench", "500", "-warmup", "50", str(go_plugin_wasm["plugin-morning"]), NAME)
+    proc = run_gohost(
+        gohost, "-bench", "500", "-warmup", "50", str(go_plugin_wasm["plugin-morning"]), NAME
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["peer"] == "go-plugin" and result["case"] == "small_rpc" and result["calls"] == 500
+    assert (
+        result["peer"] == "go-plugin" and result["case"] == "small_rpc" and result["calls"] == 500
+    )
     assert result["reply"] == GO_PLUGIN_REPLIES["plugin-morning"]
     assert 0 < result["min_us"] <= result["median_us"]
     assert result["mean_us"] > 0 and result["load_ms"] > 0
@@ -228,10 +267,14 @@ def test_gohost_errors(gohost: Path, out_dir: Path) -> None:
 
 def test_generated_python_sdk_files(greet_python_sdk: Path) -> None:
     for name in ("greet_pb2.py", "greet_pb2.pyi", "greet_wasmplug.py"):
-        assert (greet_python_sdk / "greeting" / name).is_file(), sorted(p.name for p in greet_python_sdk.rglob("*"))
+        assert (greet_python_sdk / "greeting" / name).is_file(), sorted(
+            p.name for p in greet_python_sdk.rglob("*")
+        )
 
 
-def test_a_our_python_host_calls_go_plugin_guest(greet_python_sdk: Path, go_plugin_wasm: dict[str, Path]) -> None:
+def test_a_our_python_host_calls_go_plugin_guest(
+    greet_python_sdk: Path, go_plugin_wasm: dict[str, Path]
+) -> None:
     for name, wasm in go_plugin_wasm.items():
         proc = run_pyhost(greet_python_sdk, str(wasm), NAME)
         assert proc.returncode == 0, proc.stderr
@@ -254,7 +297,11 @@ def test_a_go_plugin_fields_guest(fields_python_sdk: Path, go_plugin_fields_wasm
 
 @pytest.mark.parametrize(
     "plugin, scenario",
-    [("plugin", "host-functions"), ("plugin-empty", "host-functions-empty"), ("plugin", "host-function-raises")],
+    [
+        ("plugin", "host-functions"),
+        ("plugin-empty", "host-functions-empty"),
+        ("plugin", "host-function-raises"),
+    ],
 )
 def test_a_go_plugin_host_functions_guest(
     hostfn_python_sdk: Path, go_plugin_hostfn_wasm: dict[str, Path], plugin: str, scenario: str
@@ -268,7 +315,9 @@ def test_a_go_plugin_host_functions_guest(
 
 def test_generated_go_sdk_layout(greet_go_sdk: Path) -> None:
     pkg = greet_go_sdk / builders.HELLOWORLD_GO_PACKAGE
-    assert (pkg / "go.mod").is_file(), sorted(str(p.relative_to(greet_go_sdk)) for p in greet_go_sdk.rglob("*"))
+    assert (pkg / "go.mod").is_file(), sorted(
+        str(p.relative_to(greet_go_sdk)) for p in greet_go_sdk.rglob("*")
+    )
     assert (greet_go_sdk / "wasmplug.dev" / "guest" / "go.mod").is_file()
 
 
@@ -278,10 +327,16 @@ def test_our_guest_abi(our_greet_wasm: Path, our_hostfn_wasm: Path) -> None:
         exports = abi["exports"]
         for name, sig in GO_PLUGIN_ABI.items():
             assert exports.get(name) == sig, (wasm.name, name, exports)
-        assert exports.get("wasmplug_abi") == "func() -> (i32)"  # built with our guest runtime, not go-plugin's
+        assert (
+            exports.get("wasmplug_abi") == "func() -> (i32)"
+        )  # built with our guest runtime, not go-plugin's
         assert exports.get("wasmplug_host_reply") == "func() -> (i32)"
-        imports = {k: v for k, v in abi["imports"].items() if not k.startswith("wasi_snapshot_preview1.")}
-        assert imports == ({"env.parse_json": "func(i32, i32) -> (i64)"} if wasm == our_hostfn_wasm else {})
+        imports = {
+            k: v for k, v in abi["imports"].items() if not k.startswith("wasi_snapshot_preview1.")
+        }
+        assert imports == (
+            {"env.parse_json": "func(i32, i32) -> (i64)"} if wasm == our_hostfn_wasm else {}
+        )
 
 
 def test_b_go_plugin_host_calls_our_guest(gohost: Path, our_greet_wasm: Path) -> None:
@@ -307,12 +362,15 @@ def test_b_repeated_calls(gohost: Path, our_greet_wasm: Path) -> None:
 
 def test_b_go_plugin_host_checks_our_fields_guest(gohost: Path, our_fields_wasm: Path) -> None:
     """go-plugin's generated host (vtprotobuf codec) against our stdlib codec: every scalar kind, repeated,
-    map, nested message, enum, an empty request (google.protobuf.Empty), error replies incl. an empty message."""
+    map, nested message, enum, an empty request (google.protobuf.Empty), error replies incl. an empty message.
+    """
     proc = run_gohost(gohost, "-suite", "fields", str(our_fields_wasm))
     assert (proc.returncode, proc.stdout) == (0, "ok fields\n"), proc.stderr
 
 
-def test_b_go_plugin_host_serves_our_guests_host_function_call(gohost: Path, our_hostfn_wasm: Path) -> None:
+def test_b_go_plugin_host_serves_our_guests_host_function_call(
+    gohost: Path, our_hostfn_wasm: Path
+) -> None:
     """Our guest SDK's host-function client (env.parse_json) against go-plugin's host-function implementation,
     which writes its reply with our guest's `malloc`."""
     proc = run_gohost(gohost, "-suite", "host-functions", str(our_hostfn_wasm), "Sato")
@@ -330,15 +388,21 @@ def greet_v2_include(out_dir: Path, go_plugin_dir: Path) -> Path:
     assert "// go:plugin type=plugin version=1" in src
     include = out_dir / "greet-v2"
     (include / "greeting").mkdir(parents=True)
-    (include / builders.HELLOWORLD_PROTO).write_text(src.replace("type=plugin version=1", "type=plugin version=2"))
+    (include / builders.HELLOWORLD_PROTO).write_text(
+        src.replace("type=plugin version=1", "type=plugin version=2")
+    )
     return include
 
 
-def test_a_version_mismatch(out_dir: Path, greet_v2_include: Path, go_plugin_wasm: dict[str, Path]) -> None:
+def test_a_version_mismatch(
+    out_dir: Path, greet_v2_include: Path, go_plugin_wasm: dict[str, Path]
+) -> None:
     gen = _generate(out_dir, greet_v2_include, builders.HELLOWORLD_PROTO, "python", tag="-v2")
     proc = run_pyhost(gen, str(go_plugin_wasm["plugin-morning"]), NAME)
     assert proc.returncode == 1
-    assert "VersionMismatchError: API version mismatch, host: 2, plugin: 1" in proc.stderr, proc.stderr
+    assert (
+        "VersionMismatchError: API version mismatch, host: 2, plugin: 1" in proc.stderr
+    ), proc.stderr
 
 
 def test_b_version_mismatch(gohost: Path, out_dir: Path, greet_v2_include: Path) -> None:
@@ -358,7 +422,9 @@ def test_our_python_host_calls_our_guest(greet_python_sdk: Path, our_greet_wasm:
     assert proc.stdout == OUR_REPLY + "\n"
 
 
-def test_our_python_host_on_our_fields_guest(fields_python_sdk: Path, our_fields_wasm: Path) -> None:
+def test_our_python_host_on_our_fields_guest(
+    fields_python_sdk: Path, our_fields_wasm: Path
+) -> None:
     run_scenario(fields_python_sdk, "fields", our_fields_wasm)
 
 
@@ -376,7 +442,10 @@ def test_extism_guest(extism_wasm: Path) -> None:
 
     abi = describe(str(extism_wasm))
     assert abi["exports"]["echo"] == abi["exports"]["noop"] == "func() -> (i32)"
-    assert {imp.split(".")[0] for imp in abi["imports"]} <= {"extism:host/env", "wasi_snapshot_preview1"}
+    assert {imp.split(".")[0] for imp in abi["imports"]} <= {
+        "extism:host/env",
+        "wasi_snapshot_preview1",
+    }
     with extism.Plugin(extism_wasm.read_bytes(), wasi=True) as plugin:
         assert plugin.call("noop", b"", parse=bytes) == b""
         for size in (0, 1, 7, 8, 16, 17, 1024, 65536, 1 << 20):

@@ -27,14 +27,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--bench", type=int, default=0, metavar="N")
     parser.add_argument("--warmup", type=int, default=1000, metavar="W")
     parser.add_argument(
-        "--cache-dir", default=os.environ.get("INTEROP_WASM_CACHE"),
+        "--cache-dir",
+        default=os.environ.get("INTEROP_WASM_CACHE"),
         help="compile cache dir (default: $INTEROP_WASM_CACHE, else none)",
     )
     args = parser.parse_args(argv)
 
     import wasmplug
-    from greeting.greet_pb2 import GreetReply, GreetRequest  # type: ignore[import-not-found, import-untyped]  # pants: no-infer-dep
-    from greeting.greet_wasmplug import GreeterPlugin  # type: ignore[import-not-found, import-untyped]  # pants: no-infer-dep
+    from greeting.greet_pb2 import (  # type: ignore[import-not-found, import-untyped]  # pants: no-infer-dep
+        GreetReply,
+        GreetRequest,
+    )
+    from greeting.greet_wasmplug import (
+        GreeterPlugin,  # type: ignore[import-not-found, import-untyped]  # pants: no-infer-dep
+    )
 
     config = wasmplug.PluginConfig(stderr=sys.stderr, cache_dir=args.cache_dir or False)
     try:
@@ -44,7 +50,10 @@ def main(argv: list[str]) -> int:
             request = GreetRequest(name=args.name)
             reply = greeter.greet(request)
             if not isinstance(reply, GreetReply):
-                print(f"pyhost: greet returned {type(reply).__name__}, not GreetReply", file=sys.stderr)
+                print(
+                    f"pyhost: greet returned {type(reply).__name__}, not GreetReply",
+                    file=sys.stderr,
+                )
                 return 1
             if not args.bench:
                 print(reply.message)

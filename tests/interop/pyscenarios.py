@@ -24,7 +24,9 @@ from typing import Any, Callable
 import wasmplug
 
 # Compile cache shared by the test's child processes (off unless the test sets it).
-CONFIG = wasmplug.PluginConfig(stderr=sys.stderr, cache_dir=os.environ.get("INTEROP_WASM_CACHE") or False)
+CONFIG = wasmplug.PluginConfig(
+    stderr=sys.stderr, cache_dir=os.environ.get("INTEROP_WASM_CACHE") or False
+)
 
 
 def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any]) -> BaseException:
@@ -36,10 +38,11 @@ def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any]) -> BaseE
 
 
 def fields(wasm: str) -> None:
-    from google.protobuf.empty_pb2 import Empty
-
     import fields_pb2 as pb  # type: ignore[import-not-found]  # pants: no-infer-dep
-    from fields_wasmplug import FieldTestPlugin  # type: ignore[import-not-found]  # pants: no-infer-dep
+    from fields_wasmplug import (
+        FieldTestPlugin,  # type: ignore[import-not-found]  # pants: no-infer-dep
+    )
+    from google.protobuf.empty_pb2 import Empty
 
     with FieldTestPlugin(config=CONFIG).load(wasm) as plugin:
         # An empty request: go-plugin passes ptr=0, size=0 (no malloc).
@@ -47,21 +50,57 @@ def fields(wasm: str) -> None:
 
         got = plugin.test(
             pb.Request(
-                a=1.2, b=3.4, c=5, d=-6, e=7, f=8, g=9, h=-10, i=11, j=12, k=13, l=-14, m=False, n="foo",
-                o=b"hoge", p=["a", "b"], q={"key": pb.IntValue(a=15)}, r=pb.Request.Nested(a="samurai"), s=pb.A,
+                a=1.2,
+                b=3.4,
+                c=5,
+                d=-6,
+                e=7,
+                f=8,
+                g=9,
+                h=-10,
+                i=11,
+                j=12,
+                k=13,
+                l=-14,
+                m=False,
+                n="foo",
+                o=b"hoge",
+                p=["a", "b"],
+                q={"key": pb.IntValue(a=15)},
+                r=pb.Request.Nested(a="samurai"),
+                s=pb.A,
             )
         )
         assert isinstance(got, pb.Response), type(got)
         assert math.isclose(got.a, 2.4) and math.isclose(got.b, 6.8, rel_tol=1e-6), (got.a, got.b)
         want = pb.Response(
-            a=got.a, b=got.b, c=10, d=-12, e=14, f=16, g=18, h=-20, i=22, j=24, k=26, l=-28, m=True, n="foobar",
-            o=b"hogefuga", p=["b"], q={"key": pb.IntValue(a=16)}, r=pb.Response.Nested(a="ninja"), s=pb.B,
+            a=got.a,
+            b=got.b,
+            c=10,
+            d=-12,
+            e=14,
+            f=16,
+            g=18,
+            h=-20,
+            i=22,
+            j=24,
+            k=26,
+            l=-28,
+            m=True,
+            n="foobar",
+            o=b"hogefuga",
+            p=["b"],
+            q={"key": pb.IntValue(a=16)},
+            r=pb.Response.Nested(a="ninja"),
+            s=pb.B,
         )
         assert got == want, (got, want)
 
         # go-plugin's error reply: bit 31 of the size; an empty message is ptr=0, size=0|1<<31.
         for text in ("error from plugin", ""):
-            err = expect_raises(wasmplug.PluginError, lambda: plugin.test_error(pb.ErrorRequest(errText=text)))
+            err = expect_raises(
+                wasmplug.PluginError, lambda: plugin.test_error(pb.ErrorRequest(errText=text))
+            )
             assert str(err) == text, (str(err), text)
         # The instance is still usable after an error reply.
         assert plugin.test_empty_input(Empty()).ok is True
@@ -111,7 +150,9 @@ def host_functions_empty(wasm: str) -> None:
     host = JsonHost()
     with GreeterPlugin(config=CONFIG).load(wasm, host_functions=host) as plugin:
         reply = plugin.greet(pb.GreetRequest())
-        assert reply.message == "Hello, empty request '' and empty '' host function request", reply.message
+        assert (
+            reply.message == "Hello, empty request '' and empty '' host function request"
+        ), reply.message
     assert host.calls == 1, host.calls
 
 
@@ -122,7 +163,9 @@ def host_function_raises(wasm: str) -> None:
 
     host = JsonHost(raises=True)
     with GreeterPlugin(config=CONFIG).load(wasm, host_functions=host) as plugin:
-        err = expect_raises(wasmplug.WasmplugError, lambda: plugin.greet(pb.GreetRequest(name="Sato")))
+        err = expect_raises(
+            wasmplug.WasmplugError, lambda: plugin.greet(pb.GreetRequest(name="Sato"))
+        )
         assert isinstance(err, wasmplug.TrapError), (type(err), err)
         # The trapped instance is discarded; the next call gets a fresh one.
         host.raises = False

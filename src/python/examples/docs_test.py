@@ -1,5 +1,6 @@
 """Every code block of the docs marked `<!-- from PATH -->` is an excerpt of PATH: its lines, in order, contiguous
-except where a `# …` or `// …` line marks left-out lines. So the tutorial shows code the examples run and test."""
+except where a `# …` or `// …` line marks left-out lines. So the tutorial shows code the examples run and test.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ ELISION = re.compile(r"^\s*(#|//) …$")
 
 
 def snippets() -> list[tuple[str, str, str]]:
-    return [(doc.name, path, code) for doc in DOCS for path, code in SNIPPET.findall(doc.read_text())]
+    return [
+        (doc.name, path, code) for doc in DOCS for path, code in SNIPPET.findall(doc.read_text())
+    ]
 
 
 def chunks(code: str) -> list[list[str]]:
@@ -41,10 +44,15 @@ def test_docs_have_snippets() -> None:
     assert len(snippets()) >= 20
 
 
-@pytest.mark.parametrize(("doc", "path", "code"), snippets(), ids=lambda v: v if "\n" not in v else "")
+@pytest.mark.parametrize(
+    ("doc", "path", "code"), snippets(), ids=lambda v: v if "\n" not in v else ""
+)
 def test_snippet_is_an_excerpt_of_its_file(doc: str, path: str, code: str) -> None:
     lines = (ROOT / path).read_text().split("\n")
     pos = 0
     for chunk in chunks(code):
         pos = find(lines, chunk, pos)
-        assert pos >= 0, f"{doc}: this part of the snippet from {path} is not in the file (in order):\n" + "\n".join(chunk)
+        assert pos >= 0, (
+            f"{doc}: this part of the snippet from {path} is not in the file (in order):\n"
+            + "\n".join(chunk)
+        )

@@ -28,7 +28,9 @@ _MAGIC = b"WPCWASM3"
 # magic, sha256(wasm), the artifact's stamp when its crc was last checked and when (0: never), its size, crc32
 _META = struct.Struct("<8s32s5qqQI")
 _SRC_MAGIC = b"WPSRC001"
-_SRC = struct.Struct("<8s5qq32s")  # magic, a wasm file's stamp, when it was hashed, its sha256; then its path
+_SRC = struct.Struct(
+    "<8s5qq32s"
+)  # magic, a wasm file's stamp, when it was hashed, its sha256; then its path
 # A stamp (dev, inode, size, mtime, ctime) vouches for a file's content only if the file had not changed
 # for this long when the content was checked (git's "racy clean" rule): a later write sets ctime to
 # after the check, so the stamp no longer matches; a file changed within the window (coarse fs
@@ -46,8 +48,11 @@ def default_cache_dir() -> str:
 
 def entry_path(cache_dir: str, wasm_digest: bytes, engine_key: str) -> str:
     """The artifact's path; its meta sits beside it with the suffix `.meta` (`meta_path`). (A crc names the
-    engine config: the meta holds the full digest, and wasmtime refuses an artifact of another config.)"""
-    return os.path.join(cache_dir, f"{wasm_digest.hex()}-{zlib.crc32(engine_key.encode()):08x}.cwasm")
+    engine config: the meta holds the full digest, and wasmtime refuses an artifact of another config.)
+    """
+    return os.path.join(
+        cache_dir, f"{wasm_digest.hex()}-{zlib.crc32(engine_key.encode()):08x}.cwasm"
+    )
 
 
 def meta_path(artifact: str) -> str:
@@ -61,7 +66,11 @@ def _sha256(data: bytes) -> bytes:
 
 
 def compile_module(
-    engine: int, engine_key: str, wasm: bytes | None, path: str | None, cache_dir: str | None,
+    engine: int,
+    engine_key: str,
+    wasm: bytes | None,
+    path: str | None,
+    cache_dir: str | None,
     max_bytes: int = 1 << 30,
 ) -> _native.Module:
     """Compile the module (`wasm`, or if None the file at `path`), or load it from `cache_dir` (None: no
@@ -112,14 +121,20 @@ def _source_digest(cache_dir: str, path: str) -> tuple[bytes, bytes | None]:
     """sha256 of the wasm file at `path` and its bytes; (digest, None) without reading the file when a
     record shows it unchanged since it was hashed."""
     key = os.path.abspath(path).encode("utf-8", "surrogateescape")
-    record = os.path.join(cache_dir, f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.src")  # holds the path: collisions miss
+    record = os.path.join(
+        cache_dir, f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.src"
+    )  # holds the path: collisions miss
     with open(path, "rb") as f:
         st = os.fstat(f.fileno())
         try:
             data = _read_file(record)
             magic, *stamp, when, digest = _SRC.unpack_from(data)
-            if (magic == _SRC_MAGIC and data[_SRC.size :] == key and tuple(stamp) == _stamp(st)
-                    and _settled(st, when)):
+            if (
+                magic == _SRC_MAGIC
+                and data[_SRC.size :] == key
+                and tuple(stamp) == _stamp(st)
+                and _settled(st, when)
+            ):
                 return digest, None
         except (OSError, struct.error):
             pass
@@ -171,8 +186,11 @@ def _load(engine: int, path: str, digest: bytes) -> _native.Module | None:
                     if zlib.crc32(m) != crc:
                         raise ValueError("cache artifact checksum mismatch")
                 if _settled(st, now):
-                    _write_best_effort(os.path.dirname(path), meta_file,
-                                       _META.pack(_MAGIC, digest, *_stamp(st), now, size, crc))
+                    _write_best_effort(
+                        os.path.dirname(path),
+                        meta_file,
+                        _META.pack(_MAGIC, digest, *_stamp(st), now, size, crc),
+                    )
         module = _native.deserialize_file(engine, path)
     except Exception:
         # Corrupt, truncated, or written by another wasmtime: drop it and recompile.
@@ -231,7 +249,10 @@ def evict(cache_dir: str, max_bytes: int, keep: str = "") -> int:
             break
         if artifact == keep:
             continue
-        for p in (meta_path(artifact), artifact):  # meta first: a reader never trusts an artifact alone
+        for p in (
+            meta_path(artifact),
+            artifact,
+        ):  # meta first: a reader never trusts an artifact alone
             try:
                 os.unlink(p)
             except OSError:
@@ -249,7 +270,9 @@ def _store(cache_dir: str, path: str, digest: bytes, module: _native.Module) -> 
             return False
         artifact = _native.serialize(module)
         meta = _META.pack(_MAGIC, digest, 0, 0, 0, 0, 0, 0, len(artifact), zlib.crc32(artifact))
-        _write_atomic(cache_dir, path, artifact)  # artifact first: a reader checks it against the meta
+        _write_atomic(
+            cache_dir, path, artifact
+        )  # artifact first: a reader checks it against the meta
         _write_atomic(cache_dir, meta_path(path), meta)
         return True
     except (OSError, _native.CError):
@@ -265,6 +288,7 @@ def _write_best_effort(cache_dir: str, path: str, data: bytes) -> None:
 
 def _write_atomic(cache_dir: str, path: str, data: bytes) -> None:
     import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -2,15 +2,13 @@ from __future__ import annotations
 
 import os
 import time
-
 from collections.abc import Callable
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
-import wasmtime
-
 import wasmplug
+import wasmtime
 from wasmplug import PluginConfig, _cache, _native
 
 Guest = Callable[[str], Traversable]
@@ -32,6 +30,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 # noabi imports env.host_echo; any implementation links it.
 ENV = [wasmplug.HostModule("env", {"host_echo": bytes})]
+
 
 # Most cache tests use a small hand-written module (compiles in milliseconds); the first one uses a Go guest.
 def _wat(tag: str) -> bytes:
@@ -72,7 +71,9 @@ def test_second_load_comes_from_cache(guest: Guest, tmp_path: Path, compiles: li
         lambda b: b"garbage",
     ],
 )
-def test_corrupt_artifact_is_recompiled(tmp_path: Path, compiles: list[int], damage: Callable[[bytes], bytes]) -> None:
+def test_corrupt_artifact_is_recompiled(
+    tmp_path: Path, compiles: list[int], damage: Callable[[bytes], bytes]
+) -> None:
     d = _private(tmp_path)
     wasm = _wat("ok")
     wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
@@ -103,8 +104,12 @@ def test_foreign_entry_is_not_trusted(tmp_path: Path, compiles: list[int]) -> No
     assert len(compiles) == 2
 
 
-@pytest.mark.parametrize("damage", [lambda m: m[:-1], lambda m: b"XXXXXXXX" + m[8:], lambda m: m[:-4] + b"\0\0\0\0"])
-def test_corrupt_meta_is_recompiled(tmp_path: Path, compiles: list[int], damage: Callable[[bytes], bytes]) -> None:
+@pytest.mark.parametrize(
+    "damage", [lambda m: m[:-1], lambda m: b"XXXXXXXX" + m[8:], lambda m: m[:-4] + b"\0\0\0\0"]
+)
+def test_corrupt_meta_is_recompiled(
+    tmp_path: Path, compiles: list[int], damage: Callable[[bytes], bytes]
+) -> None:
     d = _private(tmp_path)
     wasm = _wat("ok")
     wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=d)).close()
@@ -126,7 +131,9 @@ def test_cache_in_shared_writable_dir_is_ignored(tmp_path: Path, compiles: list[
     assert len(compiles) == 2  # others could have planted machine code there
 
 
-def test_cache_off_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[int]) -> None:
+def test_cache_off_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[int]
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     wasm = _wat("ok")
     wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=False)).close()
@@ -135,7 +142,9 @@ def test_cache_off_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert list(tmp_path.iterdir()) == []
 
 
-def test_default_cache_dir_is_under_user_cache(guest: Guest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_cache_dir_is_under_user_cache(
+    guest: Guest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert _cache.default_cache_dir() == str(tmp_path / "wasmplug")
     wasmplug.Plugin.load(guest("noabi"), host_modules=ENV).close()

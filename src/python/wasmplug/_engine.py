@@ -14,7 +14,9 @@ import time
 from . import _native
 
 TICK = 0.005  # seconds per epoch tick: deadlines fire within TICK (+ scheduling) of their time
-_IDLE_AFTER = 1.0  # keep ticking this long after the last deadline, so busy callers never take the lock
+_IDLE_AFTER = (
+    1.0  # keep ticking this long after the last deadline, so busy callers never take the lock
+)
 _deadlines: dict[float, ctypes.c_uint64] = {}
 
 
@@ -63,7 +65,9 @@ class EpochTicker:
                 self._idle = False
                 self.last = time.monotonic()  # the epoch did not advance while idle: no lag
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="wasmplug-epoch", daemon=True)
+                    self._thread = threading.Thread(
+                        target=self._run, name="wasmplug-epoch", daemon=True
+                    )
                     self._thread.start()
                 else:
                     self._cond.notify()
@@ -78,7 +82,9 @@ class EpochTicker:
             n = max(1, int((time.monotonic() - self.last) / TICK))
             for _ in range(n):
                 _native.increment_epoch(self._addr)
-            self.last += n * TICK  # after the increments: a reader may see a stale `last`, never an early one
+            self.last += (
+                n * TICK
+            )  # after the increments: a reader may see a stale `last`, never an early one
 
 
 class EngineHandle:

@@ -122,7 +122,9 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
                 raise ValueError(f"reply of {n} bytes does not fit the ABI (< 2 GiB)")
             rb = inst.reply_buf  # ABI 2: the guest's {ptr, cap} header, else None
             if rb is not None and n <= rb[1] and (p := rb[0]):
-                rb[1] = 0  # taken: written again only once the guest has read this reply and re-armed it
+                rb[1] = (
+                    0  # taken: written again only once the guest has read this reply and re-armed it
+                )
                 what = "the reply buffer of wasmplug_host_reply"
             else:
                 p = inst.guest_malloc(n, True)
@@ -140,7 +142,9 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
 
 
 def define_modules(
-    linker: _native.Linker, modules: "tuple[HostModule, ...] | list[HostModule]", current: CurrentInstance
+    linker: _native.Linker,
+    modules: "tuple[HostModule, ...] | list[HostModule]",
+    current: CurrentInstance,
 ) -> list[Any]:
     """Define every host function in `linker`; returns the callbacks, which must outlive every store
     instantiated through it."""

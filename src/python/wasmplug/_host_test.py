@@ -7,11 +7,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
+import wasmplug
 from google.protobuf import wrappers_pb2
 from guests.hostreply.proto.hostreply_pb2 import Payload, Result, Results, Script, Step
 from guests.hostreply.proto.hostreply_wasmplug import Relay, RelayPlugin
-
-import wasmplug
 from wasmplug import HostModule, PluginConfig
 
 Guest = Callable[[str], Traversable]
@@ -36,7 +35,9 @@ def test_host_function_round_trip(guest: Guest, cache_dir: Path) -> None:
         seen.append(bytes(req))
         return bytes(req).upper() + b"!"
 
-    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(echo)) as p:
+    with wasmplug.Plugin.load(
+        guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(echo)
+    ) as p:
         assert p.has_abi_extensions
         assert p.call_bytes("call_host_echo", b"hi there") == b"HI THERE!"
         big = bytes(range(256)) * 4096
@@ -47,12 +48,18 @@ def test_host_function_round_trip(guest: Guest, cache_dir: Path) -> None:
 
 
 def test_empty_host_reply(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(lambda r: b"")) as p:
+    with wasmplug.Plugin.load(
+        guest("hostcall"),
+        config=PluginConfig(cache_dir=cache_dir),
+        host_modules=_env(lambda r: b""),
+    ) as p:
         assert p.call_bytes("call_host_echo", b"x") == b""
 
 
 def test_host_exception_is_an_error_for_wasmplug_guests(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(bytes)) as p:
+    with wasmplug.Plugin.load(
+        guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(bytes)
+    ) as p:
         with pytest.raises(wasmplug.PluginError) as info:
             p.call_bytes("call_host_fail", b"abc")
         # The guest got the message as a Go error and returned it.
@@ -62,7 +69,11 @@ def test_host_exception_is_an_error_for_wasmplug_guests(guest: Guest, cache_dir:
 
 
 def test_host_exception_traps_go_plugin_guests(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("noabi"), config=PluginConfig(cache_dir=cache_dir), host_modules=[HostModule("env", {"host_echo": _fail})]) as p:
+    with wasmplug.Plugin.load(
+        guest("noabi"),
+        config=PluginConfig(cache_dir=cache_dir),
+        host_modules=[HostModule("env", {"host_echo": _fail})],
+    ) as p:
         assert not p.has_abi_extensions
         with pytest.raises(wasmplug.TrapError) as info:
             p.call_bytes("call_host_echo", b"abc")
@@ -72,7 +83,11 @@ def test_host_exception_traps_go_plugin_guests(guest: Guest, cache_dir: Path) ->
 
 
 def test_go_plugin_guest_host_call_works(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("noabi"), config=PluginConfig(cache_dir=cache_dir), host_modules=[HostModule("env", {"host_echo": lambda r: bytes(r)[::-1]})]) as p:
+    with wasmplug.Plugin.load(
+        guest("noabi"),
+        config=PluginConfig(cache_dir=cache_dir),
+        host_modules=[HostModule("env", {"host_echo": lambda r: bytes(r)[::-1]})],
+    ) as p:
         assert p.call_bytes("call_host_echo", b"abc") == b"cba"
 
 
@@ -81,22 +96,34 @@ def test_typed_host_function(guest: Guest, cache_dir: Path) -> None:
         return wrappers_pb2.StringValue(value=f"hello, {req.value}")
 
     fn = wasmplug.host_function(greet, wrappers_pb2.StringValue)
-    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(fn)) as p:
-        reply = p.call("call_host_echo", wrappers_pb2.StringValue(value="gopher"), wrappers_pb2.StringValue)
+    with wasmplug.Plugin.load(
+        guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(fn)
+    ) as p:
+        reply = p.call(
+            "call_host_echo", wrappers_pb2.StringValue(value="gopher"), wrappers_pb2.StringValue
+        )
         assert reply.value == "hello, gopher"
 
 
 def test_missing_host_function_is_a_load_error(guest: Guest, cache_dir: Path) -> None:
     with pytest.raises(wasmplug.LoadError, match="host_fail"):
-        wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir),
-                             host_modules=[HostModule("env", {"host_echo": bytes})])
+        wasmplug.Plugin.load(
+            guest("hostcall"),
+            config=PluginConfig(cache_dir=cache_dir),
+            host_modules=[HostModule("env", {"host_echo": bytes})],
+        )
 
 
-def test_host_functions_with_threads(guest: Guest, cache_dir: Path, in_threads: Callable[[Callable[[int], None], int], None]) -> None:
+def test_host_functions_with_threads(
+    guest: Guest, cache_dir: Path, in_threads: Callable[[Callable[[int], None], int], None]
+) -> None:
     """Each callback finds its own caller's instance (memory, malloc) across threads."""
     errors: list[str] = []
-    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir, max_instances=4),
-                              host_modules=_env(lambda r: bytes(r) + b"|")) as p:
+    with wasmplug.Plugin.load(
+        guest("hostcall"),
+        config=PluginConfig(cache_dir=cache_dir, max_instances=4),
+        host_modules=_env(lambda r: bytes(r) + b"|"),
+    ) as p:
 
         def worker(tid: int) -> None:
             for i in range(200):
@@ -112,13 +139,14 @@ def test_keyboard_interrupt_in_host_function_propagates(guest: Guest, cache_dir:
     def interrupted(req: memoryview) -> bytes:
         raise KeyboardInterrupt
 
-    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(interrupted)) as p:
+    with wasmplug.Plugin.load(
+        guest("hostcall"), config=PluginConfig(cache_dir=cache_dir), host_modules=_env(interrupted)
+    ) as p:
         with pytest.raises(KeyboardInterrupt):
             p.call_bytes("call_host_echo", b"x")
         assert p.instances == 0  # the wasm stack was unwound by a trap: the instance is gone
         with pytest.raises(wasmplug.PluginError):
             p.call_bytes("call_host_fail", b"still usable")
-
 
 
 # --- ABI 2: replies written into the guest's reply buffer (tests/guests/hostreply, the generated Go SDK) ---
@@ -157,7 +185,9 @@ class Replies:
 @pytest.fixture
 def relay(guest: Guest, cache_dir: Path) -> Iterator[Relay]:
     host = Replies()
-    with RelayPlugin(config=PluginConfig(cache_dir=cache_dir, max_instances=4)).load(guest("hostreply"), host=host) as r:
+    with RelayPlugin(config=PluginConfig(cache_dir=cache_dir, max_instances=4)).load(
+        guest("hostreply"), host=host
+    ) as r:
         host.relay = r
         assert r.plugin.has_abi_extensions
         yield r
@@ -188,9 +218,12 @@ def test_reply_buffer_and_malloc_fallback(relay: Relay, host_mallocs: list[int])
 
 def test_error_replies_through_the_buffer(relay: Relay, host_mallocs: list[int]) -> None:
     long = "x" * 5000
-    assert _run(relay, Step(call="echo", data=b"fail:no thanks"), Step(call="echo", data=b"ok"),
-                Step(call="echo", data=f"fail:{long}".encode())) == [
-        Result(error="no thanks"), Result(data=b"ok"), Result(error=long)]
+    assert _run(
+        relay,
+        Step(call="echo", data=b"fail:no thanks"),
+        Step(call="echo", data=b"ok"),
+        Step(call="echo", data=f"fail:{long}".encode()),
+    ) == [Result(error="no thanks"), Result(data=b"ok"), Result(error=long)]
     assert host_mallocs == [5000]  # only the message larger than the buffer
 
 
@@ -204,19 +237,35 @@ def test_replies_stay_intact_across_calls(relay: Relay, host_mallocs: list[int])
 
 def test_nested_host_calls(relay: Relay) -> None:
     """A host function that calls the plugin (another instance), whose calls reach the host again."""
-    inner = Script(steps=[Step(call="echo", data=b"c" * 2000), Step(call="echo", data=b"fail:deep")])
-    middle = Script(steps=[Step(call="echo", data=b"b"), Step(call="nest", data=inner.SerializeToString()),
-                           Step(call="echo", data=b"b2")])
-    got = _run(relay, Step(call="echo", data=b"a"), Step(call="nest", data=middle.SerializeToString()),
-               Step(call="echo", data=b"d" * 1500))
+    inner = Script(
+        steps=[Step(call="echo", data=b"c" * 2000), Step(call="echo", data=b"fail:deep")]
+    )
+    middle = Script(
+        steps=[
+            Step(call="echo", data=b"b"),
+            Step(call="nest", data=inner.SerializeToString()),
+            Step(call="echo", data=b"b2"),
+        ]
+    )
+    got = _run(
+        relay,
+        Step(call="echo", data=b"a"),
+        Step(call="nest", data=middle.SerializeToString()),
+        Step(call="echo", data=b"d" * 1500),
+    )
     assert got[0] == Result(data=b"a") and got[2] == Result(data=b"d" * 1500)
     mid = Results.FromString(got[1].data).results
     assert [mid[0], mid[2]] == [Result(data=b"b"), Result(data=b"b2")]
-    assert list(Results.FromString(mid[1].data).results) == [Result(data=b"c" * 2000), Result(error="deep")]
+    assert list(Results.FromString(mid[1].data).results) == [
+        Result(data=b"c" * 2000),
+        Result(error="deep"),
+    ]
     assert relay.plugin.instances == 3  # each level ran on its own instance
 
 
-def test_reply_buffer_with_threads(relay: Relay, in_threads: Callable[[Callable[[int], None], int], None]) -> None:
+def test_reply_buffer_with_threads(
+    relay: Relay, in_threads: Callable[[Callable[[int], None], int], None]
+) -> None:
     errors: list[str] = []
 
     def worker(tid: int) -> None:
@@ -229,10 +278,15 @@ def test_reply_buffer_with_threads(relay: Relay, in_threads: Callable[[Callable[
     assert errors == []
 
 
-def test_abi1_guest_replies_through_malloc(guest: Guest, cache_dir: Path, host_mallocs: list[int]) -> None:
+def test_abi1_guest_replies_through_malloc(
+    guest: Guest, cache_dir: Path, host_mallocs: list[int]
+) -> None:
     """tests/guests/hostcall says wasmplug_abi 1: host functions keep using its malloc."""
-    with wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir),
-                              host_modules=_env(lambda r: bytes(r))) as p:
+    with wasmplug.Plugin.load(
+        guest("hostcall"),
+        config=PluginConfig(cache_dir=cache_dir),
+        host_modules=_env(lambda r: bytes(r)),
+    ) as p:
         assert p.call_bytes("call_host_echo", b"abc") == b"abc"
         assert p.call_bytes("call_host_n", b"3") == b""
     assert host_mallocs == [3, 8, 8, 8]

@@ -18,8 +18,13 @@ def _fmt(params: tuple[str, ...], results: tuple[str, ...]) -> str:
 
 
 class Image:
-    def __init__(self, wasm: bytes | None, path: str | None, config: PluginConfig,
-                 host_modules: tuple[_host.HostModule, ...]) -> None:
+    def __init__(
+        self,
+        wasm: bytes | None,
+        path: str | None,
+        config: PluginConfig,
+        host_modules: tuple[_host.HostModule, ...],
+    ) -> None:
         """The module is `wasm`, or if None the file at `path` (read only if the compile cache misses)."""
         self.config = config
         self.engine = _engine.get_engine(config.fuel is not None)
@@ -31,8 +36,9 @@ class Image:
         else:
             cache_dir = os.fspath(config.cache_dir)
         try:
-            self.module = _cache.compile_module(self.engine.engine, self.engine.key, wasm, path, cache_dir,
-                                                 config.cache_max_bytes)
+            self.module = _cache.compile_module(
+                self.engine.engine, self.engine.key, wasm, path, cache_dir, config.cache_max_bytes
+            )
         except _native.CError as exc:
             raise LoadError(f"invalid wasm module: {exc}") from exc
         except OSError as exc:

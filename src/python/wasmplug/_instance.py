@@ -47,9 +47,29 @@ _HEADER = ctypes.c_uint32.__ctype_le__ * 2  # wasm is little-endian, whatever th
 
 class Instance:
     __slots__ = (
-        "image", "store", "ctx", "memory", "stderr", "has_abi", "broken", "host_error",
-        "_malloc", "_free", "_methods", "_armed", "timeout", "_fuel_engine", "_closed", "_handle", "_limit",
-        "_outputs", "_current", "_scratch", "_scratch_cap", "_request", "reply_buf",
+        "image",
+        "store",
+        "ctx",
+        "memory",
+        "stderr",
+        "has_abi",
+        "broken",
+        "host_error",
+        "_malloc",
+        "_free",
+        "_methods",
+        "_armed",
+        "timeout",
+        "_fuel_engine",
+        "_closed",
+        "_handle",
+        "_limit",
+        "_outputs",
+        "_current",
+        "_scratch",
+        "_scratch_cap",
+        "_request",
+        "reply_buf",
     )
 
     def __init__(self, image: "Image") -> None:
@@ -88,7 +108,9 @@ class Instance:
                 self._handle = _native.instantiate(store, image.pre)
             except _native.CError as exc:
                 if config.memory_limit is not None and "memory" in str(exc) and "limit" in str(exc):
-                    raise MemoryLimitError(f"plugin needs more memory than memory_limit={config.memory_limit}") from exc
+                    raise MemoryLimitError(
+                        f"plugin needs more memory than memory_limit={config.memory_limit}"
+                    ) from exc
                 raise LoadError(f"cannot instantiate plugin: {exc}") from exc
             mem = _native.export(store, self._handle, "memory")
             if mem is None or mem.kind != _native.EXTERN_MEMORY:
@@ -121,7 +143,9 @@ class Instance:
             raise
 
     # ------------------------------------------------------------------ hot path
-    def invoke(self, export: str, data: bytes, deadline: ctypes.c_uint64 | None, fuel: int | None) -> int:
+    def invoke(
+        self, export: str, data: bytes, deadline: ctypes.c_uint64 | None, fuel: int | None
+    ) -> int:
         """Run `export(ptr, size)` on `data`; returns the packed reply `ptr<<32 | size` (unsigned)."""
         f = self._methods.get(export)
         if f is None:
@@ -205,8 +229,10 @@ class Instance:
             raise LoadError(f"plugin's wasmplug ABI exports failed: {exc}") from exc
         view = self.memory.covering(0, 0, "memory")  # the call may have grown memory
         if addr % 4 or addr + 8 > len(view):
-            raise LoadError(f"wasmplug_host_reply: the reply-buffer header at {addr:#x} is not an aligned "
-                            f"8-byte region inside the plugin's memory ({len(view)} bytes)")
+            raise LoadError(
+                f"wasmplug_host_reply: the reply-buffer header at {addr:#x} is not an aligned "
+                f"8-byte region inside the plugin's memory ({len(view)} bytes)"
+            )
         return _HEADER.from_buffer(view[addr : addr + 8])
 
     def _call_u32(self, export: str) -> int:
@@ -279,10 +305,17 @@ class Instance:
         if err or f.trap.value:
             self._fail(f, err, what)
 
-    def _bind(self, export: str, params: tuple[str, ...] = ("i32", "i32"), results: tuple[str, ...] = ("i64",)) -> _native.RawFunc:
+    def _bind(
+        self,
+        export: str,
+        params: tuple[str, ...] = ("i32", "i32"),
+        results: tuple[str, ...] = ("i64",),
+    ) -> _native.RawFunc:
         if self._closed:
             raise WasmplugError("instance is closed")
-        self.image.check_export(export, params, results)  # once per export and instance (then cached)
+        self.image.check_export(
+            export, params, results
+        )  # once per export and instance (then cached)
         f = self._raw(export, max(len(params), len(results)))
         self._methods[export] = f
         return f
@@ -329,17 +362,24 @@ class Instance:
         panic = panic_text(stderr)
         limit = self._limit
         if limit is not None and ("out of memory" in panic or self.memory.size() + _PAGE > limit):
-            return MemoryLimitError(f"{export}: plugin exceeded memory_limit={limit} bytes" + (f" ({panic})" if panic else ""))
+            return MemoryLimitError(
+                f"{export}: plugin exceeded memory_limit={limit} bytes"
+                + (f" ({panic})" if panic else "")
+            )
         if host_error is not None:
             exc = TrapError(
                 f"{export}: host function raised {type(host_error).__name__}: {host_error}",
-                export=export, panic=panic, trap=message,
+                export=export,
+                panic=panic,
+                trap=message,
             )
             exc.__cause__ = host_error
             return exc
         lines = message.strip().splitlines()
         cause = lines[-1].strip() if lines else "trap"
-        return TrapError(f"{export}: plugin trapped: {panic or cause}", export=export, panic=panic, trap=message)
+        return TrapError(
+            f"{export}: plugin trapped: {panic or cause}", export=export, panic=panic, trap=message
+        )
 
     def close(self) -> None:
         """Delete the store. Idempotent; the pool closes an instance only when no call is using it."""
@@ -355,7 +395,10 @@ class Instance:
         if mem is not None:
             mem.release()
         self._methods.clear()
-        for name in ("_malloc", "_free"):  # a stray later call fails in Python, not on a freed store
+        for name in (
+            "_malloc",
+            "_free",
+        ):  # a stray later call fails in Python, not on a freed store
             if hasattr(self, name):
                 delattr(self, name)
         store = getattr(self, "store", None)

@@ -13,7 +13,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
-
 import wasmplug
 from wasmplug import PluginConfig
 
@@ -37,7 +36,9 @@ def test_deadline_interrupts_infinite_loop(guest: Guest, cache_dir: Path) -> Non
 
 
 def test_config_timeout_applies_and_call_can_override(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, timeout=0.1)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(cache_dir=cache_dir, timeout=0.1)
+    ) as p:
         with pytest.raises(wasmplug.DeadlineExceeded):
             p.call_bytes("spin", b"")
         # A generous per-call deadline lets a longer computation finish.
@@ -46,7 +47,9 @@ def test_config_timeout_applies_and_call_can_override(guest: Guest, cache_dir: P
 
 def test_deadline_does_not_leak_into_later_calls(guest: Guest, cache_dir: Path) -> None:
     """A short deadline armed for one call must not interrupt the next call on the same instance."""
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=1)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=1)
+    ) as p:
         assert p.call_bytes("echo", b"x", timeout=0.02) == b"x"
         time.sleep(0.1)  # the old deadline has long passed
         assert p.call_bytes("work", b"30000000") != b""
@@ -63,12 +66,16 @@ def test_timeout_in_initialize_is_a_load_error(cache_dir: Path) -> None:
       (func (export "_initialize") (loop $l br $l)))"""
     start = time.monotonic()
     with pytest.raises(wasmplug.LoadError, match="deadline exceeded"):
-        wasmplug.Plugin.load(wasmtime.wat2wasm(wat), config=PluginConfig(cache_dir=cache_dir, timeout=0.1))
+        wasmplug.Plugin.load(
+            wasmtime.wat2wasm(wat), config=PluginConfig(cache_dir=cache_dir, timeout=0.1)
+        )
     assert time.monotonic() - start < 0.1 + SLACK + 5  # includes compiling the module
 
 
 def test_fuel_exhaustion(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, fuel=5_000_000)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(cache_dir=cache_dir, fuel=5_000_000)
+    ) as p:
         assert p.call_bytes("echo", b"cheap") == b"cheap"
         with pytest.raises(wasmplug.FuelExhausted):
             p.call_bytes("spin", b"")
@@ -88,7 +95,9 @@ def test_fuel_needs_fuel_engine(guest: Guest, cache_dir: Path) -> None:
 
 
 def test_memory_limit(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, memory_limit=64 * MiB)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(cache_dir=cache_dir, memory_limit=64 * MiB)
+    ) as p:
         assert p.call_bytes("grab", str(8 * MiB).encode()) == b"ok"
         with pytest.raises(wasmplug.MemoryLimitError) as info:
             p.call_bytes("grab", str(100 * MiB).encode())
@@ -98,7 +107,9 @@ def test_memory_limit(guest: Guest, cache_dir: Path) -> None:
 
 
 def test_memory_limit_per_call(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=1)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=1)
+    ) as p:
         with pytest.raises(wasmplug.MemoryLimitError):
             p.call_bytes("grab", str(100 * MiB).encode(), memory_limit=48 * MiB)
         # Without the override the plugin is unlimited again.
@@ -111,4 +122,6 @@ def test_memory_limit_below_initial_memory_fails_at_load(cache_dir: Path) -> Non
     wat = """(module (memory (export "memory") 32)
       (func (export "malloc") (param i32) (result i32) i32.const 0) (func (export "free") (param i32)))"""
     with pytest.raises(wasmplug.MemoryLimitError):
-        wasmplug.Plugin.load(wasmtime.wat2wasm(wat), config=PluginConfig(cache_dir=cache_dir, memory_limit=MiB))
+        wasmplug.Plugin.load(
+            wasmtime.wat2wasm(wat), config=PluginConfig(cache_dir=cache_dir, memory_limit=MiB)
+        )

@@ -18,7 +18,10 @@ class LinearMemory:
     def __init__(self, store: _native.Store, memory: _native.Extern) -> None:
         self._store = store  # outlives this object's use of its context
         self._memory = memory  # the wasmtime_memory_t handle the arguments point into
-        self._args = (ctypes.c_void_p(store.ctx), ctypes.c_void_p(ctypes.addressof(memory) + _native.EXTERN_OF))
+        self._args = (
+            ctypes.c_void_p(store.ctx),
+            ctypes.c_void_p(ctypes.addressof(memory) + _native.EXTERN_OF),
+        )
         self.view = self._build()
 
     def _build(self) -> memoryview:

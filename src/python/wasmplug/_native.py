@@ -20,7 +20,18 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from ctypes import POINTER, byref, c_bool, c_char_p, c_int64, c_size_t, c_ssize_t, c_uint8, c_uint64, c_void_p
+from ctypes import (
+    POINTER,
+    byref,
+    c_bool,
+    c_char_p,
+    c_int64,
+    c_size_t,
+    c_ssize_t,
+    c_uint8,
+    c_uint64,
+    c_void_p,
+)
 from typing import TYPE_CHECKING, Any, Iterable, Union
 
 if TYPE_CHECKING:
@@ -59,7 +70,8 @@ _LIBNAMES = {"linux": "_libwasmtime.so", "darwin": "_libwasmtime.dylib", "win32"
 def find_library(package_dirs: Iterable[str]) -> tuple[str, str]:
     """(path of the shared library, its version): the library inside the `wasmtime` package directory,
     the version from the `wasmtime-<version>.dist-info` beside it. ImportError unless the version is the
-    one these bindings were written for: calling another release's C API with these layouts is undefined."""
+    one these bindings were written for: calling another release's C API with these layouts is undefined.
+    """
     libname = _LIBNAMES.get(sys.platform)
     if libname is None:
         raise ImportError(f"wasmplug: wasmtime has no native library for platform {sys.platform!r}")
@@ -68,16 +80,23 @@ def find_library(package_dirs: Iterable[str]) -> tuple[str, str]:
         if os.path.isfile(lib):
             break
     else:
-        raise ImportError(f"wasmplug: the wasmtime wheel's native library ({_platform_dir()}/{libname}) was not "
-                          f"found; install wasmtime=={WASMTIME_VERSION}")
+        raise ImportError(
+            f"wasmplug: the wasmtime wheel's native library ({_platform_dir()}/{libname}) was not "
+            f"found; install wasmtime=={WASMTIME_VERSION}"
+        )
     site = os.path.dirname(os.path.abspath(pkg))
     # Not importlib.metadata (tens of ms at import) nor glob (pattern compilation): one listdir.
-    versions = sorted(n[len("wasmtime-"): -len(".dist-info")] for n in os.listdir(site)
-                      if n.startswith("wasmtime-") and n.endswith(".dist-info"))
+    versions = sorted(
+        n[len("wasmtime-") : -len(".dist-info")]
+        for n in os.listdir(site)
+        if n.startswith("wasmtime-") and n.endswith(".dist-info")
+    )
     if versions != [WASMTIME_VERSION]:
         found = ", ".join(versions) or "no wasmtime-*.dist-info"
-        raise ImportError(f"wasmplug's wasmtime bindings are written for wasmtime {WASMTIME_VERSION}, but {site} "
-                          f"has {found}; install wasmtime=={WASMTIME_VERSION}")
+        raise ImportError(
+            f"wasmplug's wasmtime bindings are written for wasmtime {WASMTIME_VERSION}, but {site} "
+            f"has {found}; install wasmtime=={WASMTIME_VERSION}"
+        )
     return lib, versions[0]
 
 
@@ -87,7 +106,9 @@ def _wasmtime_package_dirs() -> list[str]:
 
     spec = PathFinder.find_spec("wasmtime")
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError(f"wasmplug needs the wasmtime package (wasmtime=={WASMTIME_VERSION}); it is not installed")
+        raise ImportError(
+            f"wasmplug needs the wasmtime package (wasmtime=={WASMTIME_VERSION}); it is not installed"
+        )
     return list(spec.submodule_search_locations)
 
 
@@ -164,7 +185,9 @@ increment_epoch = _fn(_QUICK, "wasmtime_engine_increment_epoch", None, _VP)
 _module_new = _fn(_LIB, "wasmtime_module_new", _VP, _VP, c_char_p, c_size_t, POINTER(_VP))
 _module_delete = _fn(_LIB, "wasmtime_module_delete", None, _VP)
 _module_serialize = _fn(_LIB, "wasmtime_module_serialize", _VP, _VP, POINTER(ByteVec))
-_module_deserialize_file = _fn(_LIB, "wasmtime_module_deserialize_file", _VP, _VP, c_char_p, POINTER(_VP))
+_module_deserialize_file = _fn(
+    _LIB, "wasmtime_module_deserialize_file", _VP, _VP, c_char_p, POINTER(_VP)
+)
 _module_exports = _fn(_LIB, "wasmtime_module_exports", None, _VP, POINTER(PtrVec))
 _exporttype_vec_delete = _fn(_LIB, "wasm_exporttype_vec_delete", None, POINTER(PtrVec))
 _exporttype_name = _fn(_LIB, "wasm_exporttype_name", POINTER(ByteVec), _VP)
@@ -184,8 +207,9 @@ _linker_delete = _fn(_LIB, "wasmtime_linker_delete", None, _VP)
 _linker_define_wasi = _fn(_LIB, "wasmtime_linker_define_wasi", _VP, _VP)
 _linker_instantiate_pre = _fn(_LIB, "wasmtime_linker_instantiate_pre", _VP, _VP, _VP, POINTER(_VP))
 _pre_delete = _fn(_LIB, "wasmtime_instance_pre_delete", None, _VP)
-_pre_instantiate = _fn(_LIB, "wasmtime_instance_pre_instantiate", _VP, _VP, _VP, POINTER(InstanceHandle),
-                       POINTER(_VP))
+_pre_instantiate = _fn(
+    _LIB, "wasmtime_instance_pre_instantiate", _VP, _VP, _VP, POINTER(InstanceHandle), POINTER(_VP)
+)
 # argtypes unset: called with explicit ctypes objects (the callback types differ per call site)
 _define_unchecked = _LIB.wasmtime_linker_define_func_unchecked
 _define_unchecked.restype = _VP
@@ -193,10 +217,20 @@ _define_unchecked.restype = _VP
 _store_new = _fn(_LIB, "wasmtime_store_new", _VP, _VP, _VP, _VP)
 _store_context = _fn(_LIB, "wasmtime_store_context", _VP, _VP)
 _store_delete = _fn(_LIB, "wasmtime_store_delete", None, _VP)
-_store_limiter = _fn(_LIB, "wasmtime_store_limiter", None, _VP, c_int64, c_int64, c_int64, c_int64, c_int64)
+_store_limiter = _fn(
+    _LIB, "wasmtime_store_limiter", None, _VP, c_int64, c_int64, c_int64, c_int64, c_int64
+)
 _context_set_wasi = _fn(_LIB, "wasmtime_context_set_wasi", _VP, _VP, _VP)
-_export_get = _fn(_LIB, "wasmtime_instance_export_get", c_bool, _VP, POINTER(InstanceHandle), c_char_p, c_size_t,
-                  POINTER(Extern))
+_export_get = _fn(
+    _LIB,
+    "wasmtime_instance_export_get",
+    c_bool,
+    _VP,
+    POINTER(InstanceHandle),
+    c_char_p,
+    c_size_t,
+    POINTER(Extern),
+)
 _extern_delete = _fn(_LIB, "wasmtime_extern_delete", None, POINTER(Extern))
 memory_data = _fn(_QUICK, "wasmtime_memory_data", _VP, _VP, _VP)
 memory_data_size = _fn(_QUICK, "wasmtime_memory_data_size", c_size_t, _VP, _VP)
@@ -204,7 +238,9 @@ memory_data_size = _fn(_QUICK, "wasmtime_memory_data_size", c_size_t, _VP, _VP)
 _wasi_new = _fn(_LIB, "wasi_config_new", _VP)
 _wasi_delete = _fn(_LIB, "wasi_config_delete", None, _VP)
 _wasi_set_argv = _fn(_LIB, "wasi_config_set_argv", c_bool, _VP, c_size_t, POINTER(c_char_p))
-_wasi_set_env = _fn(_LIB, "wasi_config_set_env", c_bool, _VP, c_size_t, POINTER(c_char_p), POINTER(c_char_p))
+_wasi_set_env = _fn(
+    _LIB, "wasi_config_set_env", c_bool, _VP, c_size_t, POINTER(c_char_p), POINTER(c_char_p)
+)
 _wasi_preopen_dir = _fn(_LIB, "wasi_config_preopen_dir", c_bool, _VP, c_char_p, c_char_p, c_bool)
 _set_stdout_custom = _LIB.wasi_config_set_stdout_custom  # argtypes unset, like _define_unchecked
 _set_stdout_custom.restype = None
@@ -219,7 +255,9 @@ call_unchecked.restype = _VP
 call_unchecked_quick = _QUICK.wasmtime_func_call_unchecked
 call_unchecked_quick.restype = _VP
 set_epoch_deadline = _QUICK.wasmtime_context_set_epoch_deadline
-set_epoch_deadline.restype = None  # argtypes unset: called per call with (c_void_p, c_uint64) objects
+set_epoch_deadline.restype = (
+    None  # argtypes unset: called per call with (c_void_p, c_uint64) objects
+)
 set_fuel = _fn(_QUICK, "wasmtime_context_set_fuel", _VP, _VP, c_uint64)
 
 # Raw host callback: (env, caller, args_and_results, nargs) -> wasm_trap_t* (0 = no trap).
@@ -384,7 +422,9 @@ ExportType = Union[Signature, str]  # a function's (params, results), or "memory
 
 def _kinds(vec: Any) -> tuple[str, ...]:
     v = vec.contents
-    return tuple(_VALKINDS.get(k, f"valtype({k})") for k in (_valtype_kind(v.data[i]) for i in range(v.size)))
+    return tuple(
+        _VALKINDS.get(k, f"valtype({k})") for k in (_valtype_kind(v.data[i]) for i in range(v.size))
+    )
 
 
 def module_exports(module: Module) -> dict[str, ExportType]:
@@ -398,8 +438,11 @@ def module_exports(module: Module) -> dict[str, ExportType]:
             name = _exporttype_name(et).contents
             ext = _exporttype_type(et)
             ft = _as_functype(ext)
-            ty: ExportType = ((_kinds(_functype_params(ft)), _kinds(_functype_results(ft))) if ft
-                              else "memory" if _as_memorytype(ext) else "other")
+            ty: ExportType = (
+                (_kinds(_functype_params(ft)), _kinds(_functype_results(ft)))
+                if ft
+                else "memory" if _as_memorytype(ext) else "other"
+            )
             out[ctypes.string_at(name.data, name.size).decode("utf-8", "replace")] = ty
     finally:
         _exporttype_vec_delete(byref(vec))
@@ -418,15 +461,28 @@ def host_functype() -> FuncType:
     params, results = PtrVec(), PtrVec()
     _valtype_vec_new(byref(params), 2, (c_void_p * 2)(_valtype_new(0), _valtype_new(0)))
     _valtype_vec_new(byref(results), 1, (c_void_p * 1)(_valtype_new(1)))
-    return FuncType(_functype_new(byref(params), byref(results)), "a function type")  # owns the vectors
+    return FuncType(
+        _functype_new(byref(params), byref(results)), "a function type"
+    )  # owns the vectors
 
 
 def define_host_func(linker: Linker, module: str, name: str, ty: FuncType, cb: Any) -> None:
     """`wasmtime_linker_define_func_unchecked` with a raw callback (keep `cb` alive as long as any store
     instantiated through this linker)."""
     m, n = module.encode(), name.encode()
-    check(_define_unchecked(c_void_p(linker.ptr), m, c_size_t(len(m)), n, c_size_t(len(n)),
-                            c_void_p(ty.ptr), cb, None, _C_NOOP_FINALIZER))
+    check(
+        _define_unchecked(
+            c_void_p(linker.ptr),
+            m,
+            c_size_t(len(m)),
+            n,
+            c_size_t(len(n)),
+            c_void_p(ty.ptr),
+            cb,
+            None,
+            _C_NOOP_FINALIZER,
+        )
+    )
 
 
 def instantiate_pre(linker: Linker, module: Module) -> InstancePre:
@@ -435,16 +491,21 @@ def instantiate_pre(linker: Linker, module: Module) -> InstancePre:
     return InstancePre(out.value, "a pre-instantiated module")
 
 
-def new_wasi(args: Iterable[str], env: Iterable[tuple[str, str]],
-             preopens: Iterable[tuple[str, str, bool]]) -> WasiConfig:
+def new_wasi(
+    args: Iterable[str], env: Iterable[tuple[str, str]], preopens: Iterable[tuple[str, str, bool]]
+) -> WasiConfig:
     """A WASI config granting only `args`, `env` and the preopened dirs (host, guest, writable)."""
     wasi = WasiConfig(_wasi_new(), "a WASI config")
     argv = [a.encode() for a in args]
     if argv and not _wasi_set_argv(wasi.ptr, len(argv), (c_char_p * len(argv))(*argv)):
         raise CError("failed to configure argv")
     pairs = [(k.encode(), v.encode()) for k, v in env]
-    if pairs and not _wasi_set_env(wasi.ptr, len(pairs), (c_char_p * len(pairs))(*[k for k, _ in pairs]),
-                                   (c_char_p * len(pairs))(*[v for _, v in pairs])):
+    if pairs and not _wasi_set_env(
+        wasi.ptr,
+        len(pairs),
+        (c_char_p * len(pairs))(*[k for k, _ in pairs]),
+        (c_char_p * len(pairs))(*[v for _, v in pairs]),
+    ):
         raise CError("failed to configure the environment")
     for host, guest, writable in preopens:
         if not _wasi_preopen_dir(wasi.ptr, host.encode(), guest.encode(), writable):

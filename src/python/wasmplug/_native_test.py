@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from wasmplug import _native
 
 
@@ -31,7 +30,10 @@ def test_pinned_version_is_the_installed_one() -> None:
 
 def test_other_wasmtime_version_is_refused(tmp_path: Path) -> None:
     pkg = _fake_wheel(tmp_path, "51.0.0")
-    with pytest.raises(ImportError, match=r"written for wasmtime 50\.0\.1, but .* has 51\.0\.0; install wasmtime==50\.0\.1"):
+    with pytest.raises(
+        ImportError,
+        match=r"written for wasmtime 50\.0\.1, but .* has 51\.0\.0; install wasmtime==50\.0\.1",
+    ):
         _native.find_library([str(pkg)])
 
 
@@ -50,7 +52,10 @@ def test_missing_library_is_refused(tmp_path: Path) -> None:
 def test_matching_version_is_found(tmp_path: Path) -> None:
     pkg = _fake_wheel(tmp_path, _native.WASMTIME_VERSION)
     path, version = _native.find_library([str(pkg)])
-    assert (path, version) == (str(pkg / _native._platform_dir() / _native._LIBNAMES[sys.platform]), "50.0.1")
+    assert (path, version) == (
+        str(pkg / _native._platform_dir() / _native._LIBNAMES[sys.platform]),
+        "50.0.1",
+    )
 
 
 def test_layouts_match_wasmtime_py() -> None:
@@ -66,11 +71,15 @@ def test_layouts_match_wasmtime_py() -> None:
     assert ctypes.sizeof(_native.PtrVec) == ctypes.sizeof(b.wasm_exporttype_vec_t)
     codes = b.wasmtime_trap_code_enum
     assert (_native.TRAP_INTERRUPT, _native.TRAP_OUT_OF_FUEL) == (
-        codes.WASMTIME_TRAP_CODE_INTERRUPT.value, codes.WASMTIME_TRAP_CODE_OUT_OF_FUEL.value)
+        codes.WASMTIME_TRAP_CODE_INTERRUPT.value,
+        codes.WASMTIME_TRAP_CODE_OUT_OF_FUEL.value,
+    )
     from wasmtime import _ffi
 
     assert (_native.EXTERN_FUNC, _native.EXTERN_MEMORY) == (
-        _ffi.WASMTIME_EXTERN_FUNC.value, _ffi.WASMTIME_EXTERN_MEMORY.value)
+        _ffi.WASMTIME_EXTERN_FUNC.value,
+        _ffi.WASMTIME_EXTERN_MEMORY.value,
+    )
 
 
 def test_runtime_path_does_not_import_wasmtime_py(cache_dir: Path) -> None:
@@ -88,5 +97,8 @@ for _ in range(2):
 loaded = sorted(m for m in sys.modules if m.split(".")[0] == "wasmtime")
 assert not loaded, loaded
 """
-    subprocess.run([sys.executable, "-c", code], check=True,
-                   env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+    )

@@ -64,8 +64,10 @@ class Pool:
                 if give_up is not None:
                     left = give_up - time.monotonic()
                     if left <= 0:
-                        raise DeadlineExceeded(f"no plugin instance became free within {timeout:g} s "
-                                               f"(max_instances={self._max})")
+                        raise DeadlineExceeded(
+                            f"no plugin instance became free within {timeout:g} s "
+                            f"(max_instances={self._max})"
+                        )
                     wait = min(wait, left)
                 self._waiters += 1
                 try:

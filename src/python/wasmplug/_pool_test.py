@@ -5,7 +5,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
-
 import wasmplug
 from wasmplug import PluginConfig
 
@@ -57,7 +56,9 @@ def test_trapped_instance_is_replaced(guest: Guest, cache_dir: Path) -> None:
         assert p.call_bytes("count", b"") == b"1"  # a new instance, state starts over
 
 
-def test_waiters_get_instances_when_pool_is_full(guest: Guest, cache_dir: Path, in_threads: InThreads) -> None:
+def test_waiters_get_instances_when_pool_is_full(
+    guest: Guest, cache_dir: Path, in_threads: InThreads
+) -> None:
     """max_instances=1 with several threads: they queue for the one instance, nobody fails."""
     cfg = PluginConfig(cache_dir=cache_dir, max_instances=1)
     results: list[bytes] = []
@@ -68,7 +69,9 @@ def test_waiters_get_instances_when_pool_is_full(guest: Guest, cache_dir: Path, 
 
 
 def test_prefill(guest: Guest, cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=4)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=4)
+    ) as p:
         assert p.instances == 1  # load creates one, so load errors surface at load
         p.prefill(3)
         assert (p.instances, p.idle_instances) == (3, 3)

@@ -10,12 +10,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
-
 import wasmplug
 from wasmplug import PluginConfig, _trim
 
 P = mmap.PAGESIZE
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the trim is Linux-only (a no-op elsewhere)")
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux", reason="the trim is Linux-only (a no-op elsewhere)"
+)
 
 
 def _resident(address: int, pages: int) -> list[bool]:
@@ -29,7 +30,9 @@ def _resident(address: int, pages: int) -> list[bool]:
 
 
 def test_drops_resident_zero_pages_beyond_the_initialized_data_only() -> None:
-    m = mmap.mmap(-1, 8 * P, flags=mmap.MAP_PRIVATE)  # anonymous, private: like the memory beyond the data image
+    m = mmap.mmap(
+        -1, 8 * P, flags=mmap.MAP_PRIVATE
+    )  # anonymous, private: like the memory beyond the data image
     view = memoryview(m)
     address = ctypes.addressof(ctypes.c_char.from_buffer(m))
     try:
@@ -64,8 +67,12 @@ def test_initialized_end() -> None:
     assert _trim.initialized_end(memoryview(data)) == 1
 
 
-def test_new_instances_hold_no_zero_pages(guest: Callable[[str], Traversable], cache_dir: Path) -> None:
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=2)) as p:
+def test_new_instances_hold_no_zero_pages(
+    guest: Callable[[str], Traversable], cache_dir: Path
+) -> None:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(cache_dir=cache_dir, max_instances=2)
+    ) as p:
         p.prefill(2)
         for inst in list(p._pool._idle):
             mem = inst.memory

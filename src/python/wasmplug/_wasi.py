@@ -6,9 +6,9 @@ stderr is always captured (a bounded tail) so a trap can be reported with the Go
 from __future__ import annotations
 
 import codecs
+import ctypes
 import io
 import os
-import ctypes
 from typing import IO, Any, Callable, cast
 
 from . import _native
@@ -93,7 +93,8 @@ def _output_callback(write: Callable[[bytes], None]) -> Any:
 def make_wasi(config: PluginConfig, stderr: StderrTail) -> tuple[_native.WasiConfig, list[Any]]:
     """The WASI config for one store, and the callbacks that must live as long as the store."""
     wasi = _native.new_wasi(
-        config.args, config.env.items(),
+        config.args,
+        config.env.items(),
         [(os.fspath(p.host_path), p.guest_path, not p.read_only) for p in config.preopens],
     )
     keep = []

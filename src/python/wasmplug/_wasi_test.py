@@ -8,7 +8,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
-
 import wasmplug
 from wasmplug import PluginConfig, Preopen
 from wasmplug._wasi import panic_text
@@ -71,7 +70,9 @@ def test_read_only_preopen(guest: Guest, cache_dir: Path, tree: Path) -> None:
 
 
 def test_read_write_preopen(guest: Guest, cache_dir: Path, tree: Path) -> None:
-    with _load(guest, cache_dir, preopens=[Preopen(str(tree / "shared"), "/data", read_only=False)]) as p:
+    with _load(
+        guest, cache_dir, preopens=[Preopen(str(tree / "shared"), "/data", read_only=False)]
+    ) as p:
         assert p.call_bytes("write_file", b"/data/new.txt\x00written by wasm") == b""
         assert p.call_bytes("read_file", b"/data/new.txt") == b"written by wasm"
     assert (tree / "shared" / "new.txt").read_text() == "written by wasm"
@@ -90,8 +91,12 @@ def test_read_write_preopen(guest: Guest, cache_dir: Path, tree: Path) -> None:
     ],
 )
 @pytest.mark.parametrize("read_only", [True, False])
-def test_preopen_cannot_be_escaped(guest: Guest, cache_dir: Path, tree: Path, path: str, read_only: bool) -> None:
-    with _load(guest, cache_dir, preopens=[Preopen(tree / "shared", "/data", read_only=read_only)]) as p:
+def test_preopen_cannot_be_escaped(
+    guest: Guest, cache_dir: Path, tree: Path, path: str, read_only: bool
+) -> None:
+    with _load(
+        guest, cache_dir, preopens=[Preopen(tree / "shared", "/data", read_only=read_only)]
+    ) as p:
         with pytest.raises(wasmplug.PluginError):
             p.call_bytes("read_file", path.encode())
         with pytest.raises(wasmplug.PluginError):
@@ -102,5 +107,7 @@ def test_preopen_cannot_be_escaped(guest: Guest, cache_dir: Path, tree: Path, pa
 def test_panic_text_extraction() -> None:
     stderr = "log line\npanic: first\n\ngoroutine 1 [running]:\n...\nmore logs\npanic: second [recovered]\n\tpanic: again\n\ngoroutine 7"
     assert panic_text(stderr) == "panic: second [recovered]\n\tpanic: again"
-    assert panic_text("fatal error: out of memory\n\nruntime stack:") == "fatal error: out of memory"
+    assert (
+        panic_text("fatal error: out of memory\n\nruntime stack:") == "fatal error: out of memory"
+    )
     assert panic_text("no panic here") == ""

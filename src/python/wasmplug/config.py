@@ -29,7 +29,9 @@ class Frozen:
         return tuple(getattr(self, name) for name in self.__slots__)
 
     def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r} of an immutable {type(self).__name__}")
+        raise AttributeError(
+            f"cannot assign to field {name!r} of an immutable {type(self).__name__}"
+        )
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"cannot delete field {name!r} of an immutable {type(self).__name__}")
@@ -67,15 +69,29 @@ class Preopen(Frozen):
     guest_path: str
     read_only: bool
 
-    def __init__(self, host_path: Union[str, "os.PathLike[str]"], guest_path: str, read_only: bool = True) -> None:
+    def __init__(
+        self, host_path: Union[str, "os.PathLike[str]"], guest_path: str, read_only: bool = True
+    ) -> None:
         self._init(host_path=host_path, guest_path=guest_path, read_only=read_only)
 
 
 class PluginConfig(Frozen):
     """Everything a plugin is allowed and limited to. The default grants nothing but discarded stdout/stderr."""
 
-    __slots__ = ("stdout", "stderr", "env", "args", "preopens", "memory_limit", "timeout", "fuel", "max_instances",
-                 "fresh_instance_per_call", "cache_dir", "cache_max_bytes")
+    __slots__ = (
+        "stdout",
+        "stderr",
+        "env",
+        "args",
+        "preopens",
+        "memory_limit",
+        "timeout",
+        "fuel",
+        "max_instances",
+        "fresh_instance_per_call",
+        "cache_dir",
+        "cache_max_bytes",
+    )
     stdout: Stream | None
     stderr: Stream | None
     env: Mapping[str, str]
@@ -116,7 +132,17 @@ class PluginConfig(Frozen):
             raise ValueError("fuel must be positive")
         if cache_max_bytes <= 0:
             raise ValueError("cache_max_bytes must be positive")
-        self._init(stdout=stdout, stderr=stderr, env={} if env is None else env, args=args, preopens=preopens,
-                   memory_limit=memory_limit, timeout=timeout, fuel=fuel, max_instances=max_instances,
-                   fresh_instance_per_call=fresh_instance_per_call, cache_dir=cache_dir,
-                   cache_max_bytes=cache_max_bytes)
+        self._init(
+            stdout=stdout,
+            stderr=stderr,
+            env={} if env is None else env,
+            args=args,
+            preopens=preopens,
+            memory_limit=memory_limit,
+            timeout=timeout,
+            fuel=fuel,
+            max_instances=max_instances,
+            fresh_instance_per_call=fresh_instance_per_call,
+            cache_dir=cache_dir,
+            cache_max_bytes=cache_max_bytes,
+        )

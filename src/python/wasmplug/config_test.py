@@ -6,7 +6,6 @@ import copy
 import pickle
 
 import pytest
-
 import wasmplug
 from wasmplug import PluginConfig, Preopen
 
@@ -17,7 +16,10 @@ def test_values_compare_copy_and_pickle() -> None:
     assert cfg != PluginConfig(timeout=2.0, preopens=[Preopen("/host", "/data")], max_instances=3)
     assert copy.copy(cfg) == cfg and pickle.loads(pickle.dumps(cfg)) == cfg
     assert hash(Preopen("/a", "/b")) == hash(Preopen("/a", "/b", read_only=True))
-    assert "timeout=1.5" in repr(cfg) and repr(Preopen("/a", "/b")) == "Preopen(host_path='/a', guest_path='/b', read_only=True)"
+    assert (
+        "timeout=1.5" in repr(cfg)
+        and repr(Preopen("/a", "/b")) == "Preopen(host_path='/a', guest_path='/b', read_only=True)"
+    )
     assert wasmplug.HostModule("env", {}) == wasmplug.HostModule("env", {})
 
 
@@ -32,7 +34,9 @@ def test_immutable_and_replace() -> None:
         cfg.replace(nope=1)
 
 
-@pytest.mark.parametrize("kw", [{"max_instances": 0}, {"memory_limit": 0}, {"timeout": 0}, {"fuel": -1}])
+@pytest.mark.parametrize(
+    "kw", [{"max_instances": 0}, {"memory_limit": 0}, {"timeout": 0}, {"fuel": -1}]
+)
 def test_invalid_values(kw: dict[str, int]) -> None:
     with pytest.raises(ValueError):
         PluginConfig(**kw)  # type: ignore[arg-type]

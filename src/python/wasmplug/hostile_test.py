@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import wasmtime
-
 import wasmplug
+import wasmtime
 from wasmplug import HostModule, PluginConfig
 
 BASE = """
@@ -116,17 +115,41 @@ def test_request_buffer_at_a_wild_pointer(cache_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("base", "export", "message"),
     [
-        ('(memory (export "memory") 1) (func (export "free") (param i32))', "malloc", "not exported"),
-        ('(memory (export "memory") 1) (func (export "malloc") (param i32) (result i32) i32.const 0)'
-         ' (func (export "free") (param i64))', "free", r"\(i64\) -> \(\), expected \(i32\) -> \(\)"),
-        ('(memory (export "mem") 1) (func (export "malloc") (param i32) (result i32) i32.const 0)'
-         ' (func (export "free") (param i32))', "memory", "linear memory"),
-        ('(memory (export "memory") 1) (global (export "malloc") i32 (i32.const 0))'
-         ' (func (export "free") (param i32))', "malloc", "not a function"),
+        (
+            '(memory (export "memory") 1) (func (export "free") (param i32))',
+            "malloc",
+            "not exported",
+        ),
+        (
+            '(memory (export "memory") 1) (func (export "malloc") (param i32) (result i32) i32.const 0)'
+            ' (func (export "free") (param i64))',
+            "free",
+            r"\(i64\) -> \(\), expected \(i32\) -> \(\)",
+        ),
+        (
+            '(memory (export "mem") 1) (func (export "malloc") (param i32) (result i32) i32.const 0)'
+            ' (func (export "free") (param i32))',
+            "memory",
+            "linear memory",
+        ),
+        (
+            '(memory (export "memory") 1) (global (export "malloc") i32 (i32.const 0))'
+            ' (func (export "free") (param i32))',
+            "malloc",
+            "not a function",
+        ),
         (BASE + '(func (export "_initialize") (param i32))', "_initialize", "expected"),
-        (BASE + '(func (export "wasmplug_abi") (result i64) i64.const 1)', "wasmplug_abi", "expected"),
-        (BASE + '(func (export "wasmplug_abi") (result i32) i32.const 1)'
-         ' (func (export "wasmplug_request") (param i64) (result i32) i32.const 0)', "wasmplug_request", "expected"),
+        (
+            BASE + '(func (export "wasmplug_abi") (result i64) i64.const 1)',
+            "wasmplug_abi",
+            "expected",
+        ),
+        (
+            BASE + '(func (export "wasmplug_abi") (result i32) i32.const 1)'
+            ' (func (export "wasmplug_request") (param i64) (result i32) i32.const 0)',
+            "wasmplug_request",
+            "expected",
+        ),
     ],
 )
 def test_missing_or_mistyped_exports(cache_dir: Path, base: str, export: str, message: str) -> None:
@@ -164,8 +187,9 @@ def test_bad_pointer_passed_to_host_function(cache_dir: Path) -> None:
         called.append(bytes(r))
         return b""
 
-    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=cache_dir),
-                              host_modules=[HostModule("env", {"h": h})]) as p:
+    with wasmplug.Plugin.load(
+        wasm, config=PluginConfig(cache_dir=cache_dir), host_modules=[HostModule("env", {"h": h})]
+    ) as p:
         with pytest.raises(wasmplug.TrapError, match="outside the plugin's memory"):
             p.call_bytes("call", b"")
         _still_works(p)
@@ -178,10 +202,14 @@ def test_host_reply_with_wild_guest_malloc(cache_dir: Path) -> None:
       (func (export "free") (param i32))"""
     wasm = module(
         '(func (export "call") (param i32 i32) (result i64) i32.const 0 i32.const 0 call $h)',
-        base=base, imports='(import "env" "h" (func $h (param i32 i32) (result i64)))',
+        base=base,
+        imports='(import "env" "h" (func $h (param i32 i32) (result i64)))',
     )
-    with wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=cache_dir),
-                              host_modules=[HostModule("env", {"h": lambda r: b"reply"})]) as p:
+    with wasmplug.Plugin.load(
+        wasm,
+        config=PluginConfig(cache_dir=cache_dir),
+        host_modules=[HostModule("env", {"h": lambda r: b"reply"})],
+    ) as p:
         with pytest.raises(wasmplug.TrapError, match="malloc"):
             p.call_bytes("call", b"")
 
@@ -193,7 +221,8 @@ def abi2(header: int = 64, ptr: int = 256, cap: int = 64, abi: int = 2, body: st
     """A guest whose header at `header` says: replies of up to `cap` bytes go to `ptr`."""
     le = (ptr.to_bytes(4, "little") + cap.to_bytes(4, "little")).hex()
     data = "".join(f"\\{le[i:i + 2]}" for i in range(0, 16, 2))
-    return module(f"""
+    return module(
+        f"""
       (func (export "wasmplug_abi") (result i32) i32.const {abi})
       (func (export "wasmplug_host_reply") (result i32) i32.const {header})
       (data (i32.const 64) "{data}")
@@ -203,15 +232,18 @@ def abi2(header: int = 64, ptr: int = 256, cap: int = 64, abi: int = 2, body: st
         local.get 0 local.get 1 call $h local.set $r
         local.get 0 local.get 1 call $h drop
         local.get $r)
-      {body}""", base=BASE.replace("i32.const 1024", "i32.const 4096"),
-        imports='(import "env" "h" (func $h (param i32 i32) (result i64)))')
+      {body}""",
+        base=BASE.replace("i32.const 1024", "i32.const 4096"),
+        imports='(import "env" "h" (func $h (param i32 i32) (result i64)))',
+    )
 
 
 def load_abi2(wasm: bytes, cache_dir: Path, fn: object = None) -> wasmplug.Plugin:
     replies = iter([b"first reply", b"second reply"] * 10)
     h = fn or (lambda r: next(replies))
-    return wasmplug.Plugin.load(wasm, config=PluginConfig(cache_dir=cache_dir),
-                                host_modules=[HostModule("env", {"h": h})])  # type: ignore[dict-item]
+    return wasmplug.Plugin.load(
+        wasm, config=PluginConfig(cache_dir=cache_dir), host_modules=[HostModule("env", {"h": h})]
+    )  # type: ignore[dict-item]
 
 
 def test_reply_buffer_is_taken_until_rearmed(cache_dir: Path, host_mallocs: list[int]) -> None:
@@ -228,7 +260,9 @@ def test_reply_buffer_of_an_abi1_guest_is_ignored(cache_dir: Path, host_mallocs:
         assert host_mallocs == [len(b"first reply")]
 
 
-def test_reply_buffer_null_or_too_small_means_malloc(cache_dir: Path, host_mallocs: list[int]) -> None:
+def test_reply_buffer_null_or_too_small_means_malloc(
+    cache_dir: Path, host_mallocs: list[int]
+) -> None:
     for wasm in (abi2(ptr=0), abi2(cap=4)):
         with load_abi2(wasm, cache_dir) as p:
             assert p.call_bytes("call", b"") == b"first reply"
@@ -265,12 +299,16 @@ def test_reply_buffer_announcement_failures(cache_dir: Path) -> None:
     with pytest.raises(wasmplug.ExportError, match="not exported") as info:
         load(no_export, cache_dir)
     assert info.value.export == "wasmplug_host_reply"
-    mistyped = module('(func (export "wasmplug_abi") (result i32) i32.const 2)'
-                      '(func (export "wasmplug_host_reply") (result i64) i64.const 64)')
+    mistyped = module(
+        '(func (export "wasmplug_abi") (result i32) i32.const 2)'
+        '(func (export "wasmplug_host_reply") (result i64) i64.const 64)'
+    )
     with pytest.raises(wasmplug.ExportError, match="expected"):
         load(mistyped, cache_dir)
-    trapping = module('(func (export "wasmplug_abi") (result i32) i32.const 2)'
-                      '(func (export "wasmplug_host_reply") (result i32) unreachable)')
+    trapping = module(
+        '(func (export "wasmplug_abi") (result i32) i32.const 2)'
+        '(func (export "wasmplug_host_reply") (result i32) unreachable)'
+    )
     with pytest.raises(wasmplug.LoadError, match="unreachable"):
         load(trapping, cache_dir)
     hanging = module('(func (export "wasmplug_abi") (result i32) (loop $l br $l) i32.const 2)')

@@ -65,8 +65,11 @@ class Plugin:
         self._config = image.config
         self._timeout = image.config.timeout
         self._ticker = image.engine.ticker
-        self._pool = Pool(functools.partial(Instance, image), image.config.max_instances,
-                          image.config.fresh_instance_per_call)
+        self._pool = Pool(
+            functools.partial(Instance, image),
+            image.config.max_instances,
+            image.config.fresh_instance_per_call,
+        )
         self._idle_pop = self._pool.idle_pop
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._methods: dict[tuple[str, object], Callable[[Message, Optional[float]], object]] = {}
@@ -91,7 +94,9 @@ class Plugin:
         return plugin
 
     # ------------------------------------------------------------------ calls
-    def method(self, export: str, reply_type: MessageType[M]) -> Callable[[Message, Optional[float]], M]:
+    def method(
+        self, export: str, reply_type: MessageType[M]
+    ) -> Callable[[Message, Optional[float]], M]:
         """A prebound callable for one `(ptr, size) -> ptr<<32|size` export: `fn(request, timeout)`.
 
         The same as `call(export, request, reply_type, timeout=timeout)`, with everything that does not
@@ -152,8 +157,14 @@ class Plugin:
             return cast(M, fn(request, timeout))
         try:
             # upb parses any buffer: straight from the memoryview over the plugin's memory, no copy.
-            return self._call(export, request.SerializeToString(), timeout, fuel, memory_limit,
-                              reply_type.FromString)  # type: ignore[arg-type]
+            return self._call(
+                export,
+                request.SerializeToString(),
+                timeout,
+                fuel,
+                memory_limit,
+                reply_type.FromString,
+            )  # type: ignore[arg-type]
         except _ProtoDecodeError as exc:
             raise DecodeError(f"{export}: reply is not a valid {_name(reply_type)}: {exc}") from exc
 
@@ -210,11 +221,20 @@ class Plugin:
         import asyncio  # imported on first use: it costs ~10 ms at startup
 
         loop = asyncio.get_running_loop()
-        fn = functools.partial(self.call, export, request, reply_type,
-                               timeout=timeout, fuel=fuel, memory_limit=memory_limit)
+        fn = functools.partial(
+            self.call,
+            export,
+            request,
+            reply_type,
+            timeout=timeout,
+            fuel=fuel,
+            memory_limit=memory_limit,
+        )
         return await loop.run_in_executor(self._get_executor(), fn)
 
-    async def call_bytes_async(self, export: str, request: bytes, *, timeout: float | None = None) -> bytes:
+    async def call_bytes_async(
+        self, export: str, request: bytes, *, timeout: float | None = None
+    ) -> bytes:
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -229,7 +249,8 @@ class Plugin:
             if self._pool.closed:
                 raise WasmplugError("plugin is closed")
             ex = self._executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=self._config.max_instances, thread_name_prefix="wasmplug")
+                max_workers=self._config.max_instances, thread_name_prefix="wasmplug"
+            )
         return ex
 
     # ------------------------------------------------------------------ versions
@@ -288,7 +309,9 @@ class Plugin:
     def __enter__(self) -> "Plugin":
         return self
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 

@@ -6,9 +6,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
-from google.protobuf import wrappers_pb2
-
 import wasmplug
+from google.protobuf import wrappers_pb2
 from wasmplug import PluginConfig
 
 Guest = Callable[[str], Traversable]
@@ -20,7 +19,9 @@ def abi(guest: Guest, cache_dir: Path) -> Iterator[wasmplug.Plugin]:
         yield p
 
 
-def test_load_from_traversable_path_and_bytes(guest: Guest, cache_dir: Path, tmp_path: Path) -> None:
+def test_load_from_traversable_path_and_bytes(
+    guest: Guest, cache_dir: Path, tmp_path: Path
+) -> None:
     wasm = guest("abi")
     path = tmp_path / "abi.wasm"
     path.write_bytes(wasm.read_bytes())
@@ -75,7 +76,9 @@ def test_plugin_error_carries_message_and_keeps_instance(abi: wasmplug.Plugin) -
 
 def test_stdout_to_text_stream(guest: Guest, cache_dir: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(stdout=out, stderr=err, cache_dir=cache_dir)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(stdout=out, stderr=err, cache_dir=cache_dir)
+    ) as p:
         p.call_bytes("print_stdout", "grüß dich\n".encode())
         p.call_bytes("print_stderr", b"to stderr\n")
     assert out.getvalue() == "grüß dich\n"
@@ -84,12 +87,16 @@ def test_stdout_to_text_stream(guest: Guest, cache_dir: Path) -> None:
 
 def test_stdout_to_binary_stream(guest: Guest, cache_dir: Path) -> None:
     out = io.BytesIO()
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(stdout=out, cache_dir=cache_dir)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(stdout=out, cache_dir=cache_dir)
+    ) as p:
         p.call_bytes("print_stdout", b"\x00raw\xff")
     assert out.getvalue() == b"\x00raw\xff"
 
 
-def test_output_discarded_by_default(abi: wasmplug.Plugin, capfd: pytest.CaptureFixture[str]) -> None:
+def test_output_discarded_by_default(
+    abi: wasmplug.Plugin, capfd: pytest.CaptureFixture[str]
+) -> None:
     abi.call_bytes("print_stdout", b"should not appear")
     abi.call_bytes("print_stderr", b"nor this")
     captured = capfd.readouterr()
@@ -99,7 +106,9 @@ def test_output_discarded_by_default(abi: wasmplug.Plugin, capfd: pytest.Capture
 
 def test_trap_reports_go_panic(guest: Guest, cache_dir: Path) -> None:
     err = io.StringIO()
-    with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(stderr=err, cache_dir=cache_dir)) as p:
+    with wasmplug.Plugin.load(
+        guest("abi"), config=PluginConfig(stderr=err, cache_dir=cache_dir)
+    ) as p:
         with pytest.raises(wasmplug.TrapError) as info:
             p.call_bytes("panic_now", b"something broke")
         assert info.value.panic == "panic: something broke"
@@ -123,7 +132,10 @@ def test_unknown_export(abi: wasmplug.Plugin) -> None:
     with pytest.raises(wasmplug.ExportError) as info:
         abi.call_bytes("no_such_method", b"")
     assert info.value.export == "no_such_method"
-    with pytest.raises(wasmplug.ExportError, match=r"greeter_api_version.*\(\) -> \(i64\), expected \(i32, i32\) -> \(i64\)"):
+    with pytest.raises(
+        wasmplug.ExportError,
+        match=r"greeter_api_version.*\(\) -> \(i64\), expected \(i32, i32\) -> \(i64\)",
+    ):
         abi.call_bytes("greeter_api_version", b"")
 
 

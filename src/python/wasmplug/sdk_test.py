@@ -10,10 +10,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pytest
+import wasmplug
 from greeting.greeting_pb2 import GreetRequest
 from greeting.greeting_wasmplug import GreeterPlugin
-
-import wasmplug
 from wasmplug import PluginConfig
 
 Guest = Callable[[str], Traversable]
@@ -36,7 +35,9 @@ def test_go_error_is_plugin_error(guest: Guest, cache_dir: Path) -> None:
 
 def test_go_panic_is_trap_with_panic_text(guest: Guest, cache_dir: Path) -> None:
     err = io.StringIO()
-    with GreeterPlugin(config=PluginConfig(cache_dir=cache_dir, stderr=err)).load(guest("sdk")) as greeter:
+    with GreeterPlugin(config=PluginConfig(cache_dir=cache_dir, stderr=err)).load(
+        guest("sdk")
+    ) as greeter:
         with pytest.raises(wasmplug.TrapError) as info:
             greeter.say_hello(GreetRequest(name="panic"))
         assert info.value.panic.startswith("panic: sdk boom")
@@ -46,7 +47,9 @@ def test_go_panic_is_trap_with_panic_text(guest: Guest, cache_dir: Path) -> None
 
 def test_output_routing_and_deadline(guest: Guest, cache_dir: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    with GreeterPlugin(config=PluginConfig(cache_dir=cache_dir, stdout=out, stderr=err)).load(guest("sdk")) as greeter:
+    with GreeterPlugin(config=PluginConfig(cache_dir=cache_dir, stdout=out, stderr=err)).load(
+        guest("sdk")
+    ) as greeter:
         greeter.say_hello(GreetRequest(name="log:hi"))
         assert out.getvalue() == "out: hi\n"
         assert err.getvalue() == "err: hi\n"
@@ -58,8 +61,12 @@ def test_output_routing_and_deadline(guest: Guest, cache_dir: Path) -> None:
 
 def test_generated_async_client(guest: Guest, cache_dir: Path) -> None:
     async def main() -> list[str]:
-        async with GreeterPlugin(config=PluginConfig(cache_dir=cache_dir)).load_async(guest("sdk")) as greeter:
-            replies = await asyncio.gather(*(greeter.say_hello(GreetRequest(name=str(i))) for i in range(10)))
+        async with GreeterPlugin(config=PluginConfig(cache_dir=cache_dir)).load_async(
+            guest("sdk")
+        ) as greeter:
+            replies = await asyncio.gather(
+                *(greeter.say_hello(GreetRequest(name=str(i))) for i in range(10))
+            )
             with pytest.raises(wasmplug.DeadlineExceeded):
                 await greeter.say_hello(GreetRequest(name="spin"), timeout=0.05)
             return [r.message for r in replies]

@@ -6,7 +6,6 @@ import os
 import tempfile
 
 import pytest
-
 from wasmplug_codegen import protoc
 
 HEAD = 'syntax = "proto3";\npackage p;\nmessage M { string s = 1; }\n'
@@ -97,7 +96,11 @@ def test_unannotated_services_are_ignored() -> None:
             fh.write(HEAD + "service S {\n  rpc Watch(M) returns (stream M);\n}\n")
         r = protoc.run(["plain.proto"], [tmp], tmp, options="go_runtime=false")
         assert r.returncode == 0, r.stderr
-        assert sorted(protoc.read_tree(tmp)) == ["plain.proto", "wasmplug.gen/p/go.mod", "wasmplug.gen/p/plain.pb.go"]
+        assert sorted(protoc.read_tree(tmp)) == [
+            "plain.proto",
+            "wasmplug.gen/p/go.mod",
+            "wasmplug.gen/p/plain.pb.go",
+        ]
 
 
 def test_bad_option() -> None:

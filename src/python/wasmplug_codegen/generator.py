@@ -7,7 +7,6 @@ from typing import Dict, List, Tuple
 
 import jinja2
 from google.protobuf.compiler import plugin_pb2
-
 from wasmplug_codegen import golang, python
 from wasmplug_codegen.model import File, GenerationError, Registry
 
@@ -39,9 +38,13 @@ def parse_parameter(parameter: str) -> Dict[str, str]:
             )
         opts[key] = value
     if opts["lang"] not in ("python", "go", "all"):
-        raise GenerationError(f"protoc-gen-wasmplug: lang={opts['lang']!r}: expected python, go or all")
+        raise GenerationError(
+            f"protoc-gen-wasmplug: lang={opts['lang']!r}: expected python, go or all"
+        )
     if opts["go_runtime"] not in ("true", "false"):
-        raise GenerationError(f"protoc-gen-wasmplug: go_runtime={opts['go_runtime']!r}: expected true or false")
+        raise GenerationError(
+            f"protoc-gen-wasmplug: go_runtime={opts['go_runtime']!r}: expected true or false"
+        )
     return opts
 
 
@@ -59,9 +62,22 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
     if services:
         imp.use("context")
     if messages or enums or services:
-        out.append((f"{path}/{base}.pb.go", golang.gofmt_align(render(
-            "messages.go.j2", source=f.path, package=pkg, imports=imp.lines(),
-            enums=enums, messages=messages, services=services))))
+        out.append(
+            (
+                f"{path}/{base}.pb.go",
+                golang.gofmt_align(
+                    render(
+                        "messages.go.j2",
+                        source=f.path,
+                        package=pkg,
+                        imports=imp.lines(),
+                        enums=enums,
+                        messages=messages,
+                        services=services,
+                    )
+                ),
+            )
+        )
     if services:
         pimp = golang.Imports(path)
         pimp.use(golang.GUEST, "guest")
@@ -69,10 +85,22 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
             pimp.use("context")
         pgen = golang.MessageGen(reg, f, pimp)  # only host clients name message types here
         host_svcs = [golang.service(pgen, s) for s in f.host_services()]
-        out.append((f"{path}/{base}_plugin.pb.go", render(
-            "plugin.go.j2", source=f.path, package=pkg, imports=pimp.lines(),
-            plugins=plugin_svcs, hosts=host_svcs)))
-    if out and not path.startswith(golang.WKT_PREFIX):  # the WKT packages live in the runtime module
+        out.append(
+            (
+                f"{path}/{base}_plugin.pb.go",
+                render(
+                    "plugin.go.j2",
+                    source=f.path,
+                    package=pkg,
+                    imports=pimp.lines(),
+                    plugins=plugin_svcs,
+                    hosts=host_svcs,
+                ),
+            )
+        )
+    if out and not path.startswith(
+        golang.WKT_PREFIX
+    ):  # the WKT packages live in the runtime module
         out.append((f"{path}/go.mod", render("go.mod.j2", import_path=path)))
     return out
 
@@ -124,7 +152,11 @@ def _generate(request: plugin_pb2.CodeGeneratorRequest) -> List[Tuple[str, str]]
                 if path not in seen:
                     seen[path] = content
                     files.append((path, content))
-        if opts["lang"] in ("python", "all") and f.services and (f.plugin_services() or f.host_services()):
+        if (
+            opts["lang"] in ("python", "all")
+            and f.services
+            and (f.plugin_services() or f.host_services())
+        ):
             pg = python.PythonGen(reg, f)
             files.append((python.output_name(f), render("host_sdk.py.j2", **pg.context())))
     if opts["lang"] in ("go", "all") and opts["go_runtime"] == "true" and not wkt:

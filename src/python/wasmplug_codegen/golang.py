@@ -10,7 +10,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from wasmplug_codegen.model import FDP, Comments, Enum, Field, File, Message, Registry, Service, snake
+from wasmplug_codegen.model import (
+    FDP,
+    Comments,
+    Enum,
+    Field,
+    File,
+    Message,
+    Registry,
+    Service,
+    snake,
+)
 
 WIRE = "wasmplug.dev/guest/wire"
 GUEST = "wasmplug.dev/guest"
@@ -18,7 +28,16 @@ WKT_PREFIX = "wasmplug.dev/guest/wkt/"
 DEFAULT_PREFIX = "wasmplug.gen/"
 
 # Method names of generated messages; a field whose Go name collides gets a trailing "_".
-RESERVED = {"Marshal", "Unmarshal", "MarshalTo", "UnmarshalFrom", "Size", "ProtoName", "Reset", "String"}
+RESERVED = {
+    "Marshal",
+    "Unmarshal",
+    "MarshalTo",
+    "UnmarshalFrom",
+    "Size",
+    "ProtoName",
+    "Reset",
+    "String",
+}
 
 
 def camel(s: str) -> str:
@@ -97,37 +116,111 @@ class Scalar:
 
 _VARINT = "wire.SizeVarint(uint64({v}))"
 SCALARS: Dict[int, Scalar] = {
-    FDP.TYPE_DOUBLE: Scalar("float64", "Fixed64Type", "e.Fixed64(math.Float64bits({v}))",
-                            "math.Float64frombits(d.Fixed64())", "8", "0", "math.Float64bits({v}) != 0"),
-    FDP.TYPE_FLOAT: Scalar("float32", "Fixed32Type", "e.Fixed32(math.Float32bits({v}))",
-                           "math.Float32frombits(d.Fixed32())", "4", "0", "math.Float32bits({v}) != 0"),
-    FDP.TYPE_INT64: Scalar("int64", "VarintType", "e.Varint(uint64({v}))", "int64(d.Varint())",
-                           _VARINT, "0", "{v} != 0"),
-    FDP.TYPE_UINT64: Scalar("uint64", "VarintType", "e.Varint({v})", "d.Varint()",
-                            "wire.SizeVarint({v})", "0", "{v} != 0"),
-    FDP.TYPE_INT32: Scalar("int32", "VarintType", "e.Varint(uint64({v}))", "int32(d.Varint())",
-                           _VARINT, "0", "{v} != 0"),
-    FDP.TYPE_FIXED64: Scalar("uint64", "Fixed64Type", "e.Fixed64({v})", "d.Fixed64()", "8", "0",
-                             "{v} != 0"),
-    FDP.TYPE_FIXED32: Scalar("uint32", "Fixed32Type", "e.Fixed32({v})", "d.Fixed32()", "4", "0",
-                             "{v} != 0"),
-    FDP.TYPE_BOOL: Scalar("bool", "VarintType", "e.Bool({v})", "d.Varint() != 0", "1", "false", "{v}"),
-    FDP.TYPE_STRING: Scalar("string", "BytesType", "e.Str({v})", "d.Str()", "wire.SizeBytes(len({v}))",
-                            '""', '{v} != ""'),
-    FDP.TYPE_BYTES: Scalar("[]byte", "BytesType", "e.Bytes({v})", "d.Bytes()",
-                           "wire.SizeBytes(len({v}))", "nil", "len({v}) != 0"),
-    FDP.TYPE_UINT32: Scalar("uint32", "VarintType", "e.Varint(uint64({v}))", "uint32(d.Varint())",
-                            _VARINT, "0", "{v} != 0"),
-    FDP.TYPE_SFIXED32: Scalar("int32", "Fixed32Type", "e.Fixed32(uint32({v}))", "int32(d.Fixed32())",
-                              "4", "0", "{v} != 0"),
-    FDP.TYPE_SFIXED64: Scalar("int64", "Fixed64Type", "e.Fixed64(uint64({v}))", "int64(d.Fixed64())",
-                              "8", "0", "{v} != 0"),
-    FDP.TYPE_SINT32: Scalar("int32", "VarintType", "e.Varint(wire.EncodeZigZag(int64({v})))",
-                            "wire.DecodeZigZag32(d.Varint())",
-                            "wire.SizeVarint(wire.EncodeZigZag(int64({v})))", "0", "{v} != 0"),
-    FDP.TYPE_SINT64: Scalar("int64", "VarintType", "e.Varint(wire.EncodeZigZag({v}))",
-                            "wire.DecodeZigZag(d.Varint())",
-                            "wire.SizeVarint(wire.EncodeZigZag({v}))", "0", "{v} != 0"),
+    FDP.TYPE_DOUBLE: Scalar(
+        "float64",
+        "Fixed64Type",
+        "e.Fixed64(math.Float64bits({v}))",
+        "math.Float64frombits(d.Fixed64())",
+        "8",
+        "0",
+        "math.Float64bits({v}) != 0",
+    ),
+    FDP.TYPE_FLOAT: Scalar(
+        "float32",
+        "Fixed32Type",
+        "e.Fixed32(math.Float32bits({v}))",
+        "math.Float32frombits(d.Fixed32())",
+        "4",
+        "0",
+        "math.Float32bits({v}) != 0",
+    ),
+    FDP.TYPE_INT64: Scalar(
+        "int64",
+        "VarintType",
+        "e.Varint(uint64({v}))",
+        "int64(d.Varint())",
+        _VARINT,
+        "0",
+        "{v} != 0",
+    ),
+    FDP.TYPE_UINT64: Scalar(
+        "uint64",
+        "VarintType",
+        "e.Varint({v})",
+        "d.Varint()",
+        "wire.SizeVarint({v})",
+        "0",
+        "{v} != 0",
+    ),
+    FDP.TYPE_INT32: Scalar(
+        "int32",
+        "VarintType",
+        "e.Varint(uint64({v}))",
+        "int32(d.Varint())",
+        _VARINT,
+        "0",
+        "{v} != 0",
+    ),
+    FDP.TYPE_FIXED64: Scalar(
+        "uint64", "Fixed64Type", "e.Fixed64({v})", "d.Fixed64()", "8", "0", "{v} != 0"
+    ),
+    FDP.TYPE_FIXED32: Scalar(
+        "uint32", "Fixed32Type", "e.Fixed32({v})", "d.Fixed32()", "4", "0", "{v} != 0"
+    ),
+    FDP.TYPE_BOOL: Scalar(
+        "bool", "VarintType", "e.Bool({v})", "d.Varint() != 0", "1", "false", "{v}"
+    ),
+    FDP.TYPE_STRING: Scalar(
+        "string",
+        "BytesType",
+        "e.Str({v})",
+        "d.Str()",
+        "wire.SizeBytes(len({v}))",
+        '""',
+        '{v} != ""',
+    ),
+    FDP.TYPE_BYTES: Scalar(
+        "[]byte",
+        "BytesType",
+        "e.Bytes({v})",
+        "d.Bytes()",
+        "wire.SizeBytes(len({v}))",
+        "nil",
+        "len({v}) != 0",
+    ),
+    FDP.TYPE_UINT32: Scalar(
+        "uint32",
+        "VarintType",
+        "e.Varint(uint64({v}))",
+        "uint32(d.Varint())",
+        _VARINT,
+        "0",
+        "{v} != 0",
+    ),
+    FDP.TYPE_SFIXED32: Scalar(
+        "int32", "Fixed32Type", "e.Fixed32(uint32({v}))", "int32(d.Fixed32())", "4", "0", "{v} != 0"
+    ),
+    FDP.TYPE_SFIXED64: Scalar(
+        "int64", "Fixed64Type", "e.Fixed64(uint64({v}))", "int64(d.Fixed64())", "8", "0", "{v} != 0"
+    ),
+    FDP.TYPE_SINT32: Scalar(
+        "int32",
+        "VarintType",
+        "e.Varint(wire.EncodeZigZag(int64({v})))",
+        "wire.DecodeZigZag32(d.Varint())",
+        "wire.SizeVarint(wire.EncodeZigZag(int64({v})))",
+        "0",
+        "{v} != 0",
+    ),
+    FDP.TYPE_SINT64: Scalar(
+        "int64",
+        "VarintType",
+        "e.Varint(wire.EncodeZigZag({v}))",
+        "wire.DecodeZigZag(d.Varint())",
+        "wire.SizeVarint(wire.EncodeZigZag({v}))",
+        "0",
+        "{v} != 0",
+    ),
 }
 
 
@@ -192,7 +285,9 @@ class Names:
         """The oneof case type of a field, ``Msg_FieldName``."""
         msg = f.message
         name = self.message_ident(msg) + "_" + self.field_name(f)
-        taken = {self.message_ident(n) for n in msg.nested} | {self.enum_ident(e) for e in msg.enums}
+        taken = {self.message_ident(n) for n in msg.nested} | {
+            self.enum_ident(e) for e in msg.enums
+        }
         while name in taken:
             name += "_"
         return name
@@ -235,7 +330,9 @@ class GoEnum:
     ident: str
     doc: List[str]
     values: List[Tuple[str, int, str, List[str], str]]  # (ident, number, proto name, doc, trailing)
-    names: List[Tuple[int, str]]  # (number, proto name) of the first value of each number: the _name map
+    names: List[
+        Tuple[int, str]
+    ]  # (number, proto name) of the first value of each number: the _name map
 
 
 class MessageGen:
@@ -259,8 +356,15 @@ class MessageGen:
     def scalar(self, fd: FDP) -> Scalar:
         if fd.type == FDP.TYPE_ENUM:
             t = self.qualify_enum(self.reg.enum(fd.type_name))
-            return Scalar(t, "VarintType", "e.Varint(uint64({v}))", f"{t}(d.Varint())", _VARINT,
-                          "0", "{v} != 0")
+            return Scalar(
+                t,
+                "VarintType",
+                "e.Varint(uint64({v}))",
+                f"{t}(d.Varint())",
+                _VARINT,
+                "0",
+                "{v} != 0",
+            )
         s = SCALARS[fd.type]
         if "math." in s.enc:
             self.imp.use("math")
@@ -315,8 +419,19 @@ class MessageGen:
                 for of in oneof.fields:
                     t = self.elem_type(of.proto)
                     zero = "nil" if of.type == FDP.TYPE_MESSAGE else self.scalar(of.proto).zero
-                    go.cases.append((self.names.wrapper(of), GoField(
-                        self.names.field_name(of), t, doc(of.comments), trailing(of.comments), t, zero)))
+                    go.cases.append(
+                        (
+                            self.names.wrapper(of),
+                            GoField(
+                                self.names.field_name(of),
+                                t,
+                                doc(of.comments),
+                                trailing(of.comments),
+                                t,
+                                zero,
+                            ),
+                        )
+                    )
                 gm.oneofs.append(go)
                 gm.members.append(go)
                 continue
@@ -327,8 +442,15 @@ class MessageGen:
                 gt, zero = t, "nil"
             else:
                 gt, zero = t, self.scalar(f.proto).zero
-            gf = GoField(self.names.field_name(f), t, doc(f.comments), trailing(f.comments), gt, zero,
-                         deref=gt != t)
+            gf = GoField(
+                self.names.field_name(f),
+                t,
+                doc(f.comments),
+                trailing(f.comments),
+                gt,
+                zero,
+                deref=gt != t,
+            )
             gm.fields.append(gf)
             gm.members.append(gf)
         for f in sorted(m.fields, key=lambda x: x.number):
@@ -356,21 +478,27 @@ class MessageGen:
             kf, vf = entry.proto.field[0], entry.proto.field[1]
             kw, ks, ke = self.value_code(kf, "k")
             vw, vs, ve = self.value_code(vf, "v")
-            keys = {FDP.TYPE_BOOL: "wire.SortedBoolKeys", FDP.TYPE_STRING: "wire.SortedStringKeys"}.get(
-                kf.type, "wire.SortedKeys")
+            keys = {
+                FDP.TYPE_BOOL: "wire.SortedBoolKeys",
+                FDP.TYPE_STRING: "wire.SortedStringKeys",
+            }.get(kf.type, "wire.SortedKeys")
             kv = ("k" if not ks.isdigit() else "_") + ", " + ("v" if not vs.isdigit() else "_")
-            size = [(f"for {kv} := range {x} {{" if kv != "_, _" else f"for range {x} {{"),
-                    f"\tsize += {tag} + wire.SizeBytes(1+{ks}+1+{vs})",
-                    "}"]
-            enc = [f"for _, k := range {keys}({x}) {{",
-                   f"\tv := {x}[k]",
-                   f"\te.Tag({num}, wire.BytesType)",
-                   f"\te.Varint(uint64(1 + {ks} + 1 + {vs}))",
-                   f"\te.Tag(1, wire.{kw})",
-                   f"\t{ke}",
-                   f"\te.Tag(2, wire.{vw})",
-                   f"\t{ve}",
-                   "}"]
+            size = [
+                (f"for {kv} := range {x} {{" if kv != "_, _" else f"for range {x} {{"),
+                f"\tsize += {tag} + wire.SizeBytes(1+{ks}+1+{vs})",
+                "}",
+            ]
+            enc = [
+                f"for _, k := range {keys}({x}) {{",
+                f"\tv := {x}[k]",
+                f"\te.Tag({num}, wire.BytesType)",
+                f"\te.Varint(uint64(1 + {ks} + 1 + {vs}))",
+                f"\te.Tag(1, wire.{kw})",
+                f"\t{ke}",
+                f"\te.Tag(2, wire.{vw})",
+                f"\t{ve}",
+                "}",
+            ]
             return size, enc
         w, s, e = self.value_code(f.proto, "v")
         if f.repeated:
@@ -381,9 +509,16 @@ class MessageGen:
                 else:
                     psize = ["\tp := 0", f"\tfor _, v := range {x} {{", f"\t\tp += {s}", "\t}"]
                 size = [f"if len({x}) > 0 {{", *psize, f"\tsize += {tag} + wire.SizeBytes(p)", "}"]
-                enc = [f"if len({x}) > 0 {{", *psize,
-                       f"\te.Tag({num}, wire.BytesType)", "\te.Varint(uint64(p))",
-                       f"\tfor _, v := range {x} {{", f"\t\t{e}", "\t}", "}"]
+                enc = [
+                    f"if len({x}) > 0 {{",
+                    *psize,
+                    f"\te.Tag({num}, wire.BytesType)",
+                    "\te.Varint(uint64(p))",
+                    f"\tfor _, v := range {x} {{",
+                    f"\t\t{e}",
+                    "\t}",
+                    "}",
+                ]
                 return size, enc
             if s.isdigit():  # fixed-size elements ([packed = false] double, fixed32, bool, ...)
                 size = [f"size += len({x}) * ({tag} + {s})"]
@@ -399,8 +534,10 @@ class MessageGen:
             w, s, e = self.value_code(f.proto, v)
             cond = f"if x, ok := m.{oname}.(*{wrapper}); ok {{"
             scond = cond if not s.isdigit() else cond.replace("x, ok", "_, ok")
-            return ([scond, f"\tsize += {tag} + {s}", "}"],
-                    [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"])
+            return (
+                [scond, f"\tsize += {tag} + {s}", "}"],
+                [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"],
+            )
         if f.type == FDP.TYPE_MESSAGE or f.optional:  # a pointer (or []byte): present if not nil
             cond = f"if {x} != nil {{"
             scalar_ptr = f.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_BYTES)
@@ -408,8 +545,10 @@ class MessageGen:
         else:
             cond = "if " + self.scalar(f.proto).nonzero.format(v=x) + " {"
             w, s, e = self.value_code(f.proto, x)
-        return ([cond, f"\tsize += {tag} + {s}", "}"],
-                [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"])
+        return (
+            [cond, f"\tsize += {tag} + {s}", "}"],
+            [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"],
+        )
 
     # -- decoding -------------------------------------------------------------------------------
     def read_into(self, fd: FDP, target: str, declare: bool = False) -> List[str]:
@@ -434,8 +573,14 @@ class MessageGen:
         if entry is not None:
             kf, vf = entry.proto.field[0], entry.proto.field[1]
             kt, vt = self.elem_type(kf), self.elem_type(vf)
-            body = [f"var k {kt}", f"var v {vt}", "var unknown []byte", "old := d.EnterMessage()",
-                    "for d.Next() {", "\tswitch d.Num() {"]
+            body = [
+                f"var k {kt}",
+                f"var v {vt}",
+                "var unknown []byte",
+                "old := d.EnterMessage()",
+                "for d.Next() {",
+                "\tswitch d.Num() {",
+            ]
             for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
                 w = self.value_code(fd, var)[0]
                 body += [f"\tcase {num}:", f"\t\tif d.Type() == wire.{w} {{"]
@@ -447,14 +592,27 @@ class MessageGen:
             body += ["if unknown != nil {", "\te := wire.NewEncoder(nil)"]
             for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
                 w, _, enc = self.value_code(fd, var)
-                present = "v != nil" if fd.type == FDP.TYPE_MESSAGE else self.scalar(fd).nonzero.format(v=var)
+                present = (
+                    "v != nil"
+                    if fd.type == FDP.TYPE_MESSAGE
+                    else self.scalar(fd).nonzero.format(v=var)
+                )
                 body += [f"\tif {present} {{", f"\t\te.Tag({num}, wire.{w})", f"\t\t{enc}", "\t}"]
-            body += ["\te.Raw(unknown)", f"\tm.unknownFields = d.UnknownEntry(m.unknownFields, {f.number}, e)",
-                     "\tcontinue", "}"]
+            body += [
+                "\te.Raw(unknown)",
+                f"\tm.unknownFields = d.UnknownEntry(m.unknownFields, {f.number}, e)",
+                "\tcontinue",
+                "}",
+            ]
             if vf.type == FDP.TYPE_MESSAGE:
                 body += ["if v == nil {", f"\tv = new({vt[1:]})", "}"]
-            body += [f"if {x} == nil {{", f"\t{x} = make({self.field_type(f)})", "}", f"{x}[k] = v",
-                     "continue"]
+            body += [
+                f"if {x} == nil {{",
+                f"\t{x} = make({self.field_type(f)})",
+                "}",
+                f"{x}[k] = v",
+                "continue",
+            ]
             return ["if d.Type() == wire.BytesType {", *["\t" + ln for ln in body], "}"]
         w = self.value_code(f.proto, "")[0]
         if f.repeated:
@@ -464,8 +622,16 @@ class MessageGen:
                 read = [f"{x} = append({x}, {self.scalar(f.proto).dec})"]
             out = [f"if d.Type() == wire.{w} {{", *["\t" + ln for ln in read], "\tcontinue", "}"]
             if f.type != FDP.TYPE_MESSAGE and self.scalar(f.proto).packable:
-                out += ["if d.Type() == wire.BytesType {", "\told := d.Enter()", "\tfor d.More() {",
-                        *["\t\t" + ln for ln in read], "\t}", "\td.Leave(old)", "\tcontinue", "}"]
+                out += [
+                    "if d.Type() == wire.BytesType {",
+                    "\told := d.Enter()",
+                    "\tfor d.More() {",
+                    *["\t\t" + ln for ln in read],
+                    "\t}",
+                    "\td.Leave(old)",
+                    "\tcontinue",
+                    "}",
+                ]
             return out
         oneof = f.oneof
         if oneof is not None:
@@ -474,12 +640,14 @@ class MessageGen:
             fname = self.names.field_name(f)
             if f.type == FDP.TYPE_MESSAGE:
                 t = self.qualify_message(self.reg.message(f.proto.type_name))
-                read = [f"x, ok := m.{oname}.(*{wrapper})",
-                        f"if !ok || x.{fname} == nil {{",
-                        f"\tx = &{wrapper}{{{fname}: new({t})}}",
-                        f"\tm.{oname} = x",
-                        "}",
-                        f"d.Message(x.{fname})"]
+                read = [
+                    f"x, ok := m.{oname}.(*{wrapper})",
+                    f"if !ok || x.{fname} == nil {{",
+                    f"\tx = &{wrapper}{{{fname}: new({t})}}",
+                    f"\tm.{oname} = x",
+                    "}",
+                    f"d.Message(x.{fname})",
+                ]
             else:
                 read = [f"m.{oname} = &{wrapper}{{{fname}: {self.scalar(f.proto).dec}}}"]
         elif f.optional and f.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_BYTES):
@@ -493,7 +661,9 @@ class MessageGen:
         values = []
         names: Dict[int, str] = {}
         for v, c in e.values:
-            values.append((self.names.enum_value_ident(e, v.name), v.number, v.name, doc(c), trailing(c)))
+            values.append(
+                (self.names.enum_value_ident(e, v.name), v.number, v.name, doc(c), trailing(c))
+            )
             names.setdefault(v.number, v.name)
         self.imp.use("strconv")  # the String method
         return GoEnum(ident, doc(e.comments), values, list(names.items()))
@@ -535,8 +705,16 @@ def service(gen: MessageGen, svc: Service) -> GoService:
         rep = gen.qualify_message(gen.reg.message(m.proto.output_type))
         methods.append(GoMethod(m.name, m.export, req, rep, doc(m.comments)))
     full_name = (svc.file.package + "." if svc.file.package else "") + svc.name
-    return GoService(svc.name, svc.kind, svc.version, svc.module, snake(svc.name), full_name,
-                     doc(svc.comments), methods)
+    return GoService(
+        svc.name,
+        svc.kind,
+        svc.version,
+        svc.module,
+        snake(svc.name),
+        full_name,
+        doc(svc.comments),
+        methods,
+    )
 
 
 def gofmt_align(src: str) -> str:
@@ -558,7 +736,12 @@ def gofmt_align(src: str) -> str:
             flush()
             in_block = False
         if in_block:
-            if line.startswith("\t") and not line.startswith("\t\t") and stripped and not stripped.startswith("//"):
+            if (
+                line.startswith("\t")
+                and not line.startswith("\t\t")
+                and stripped
+                and not stripped.startswith("//")
+            ):
                 code, sep, comment = stripped.partition(" // ")
                 parts = code.split(" ", 2)
                 if len(parts) == 3 and parts[2].startswith("= "):
@@ -571,7 +754,9 @@ def gofmt_align(src: str) -> str:
                 block.append([line])  # a one-cell line (blank, comment) ends every column
             continue
         out.append(line)
-        if (stripped.startswith("type ") and stripped.endswith(" struct {")) or stripped == "const (":
+        if (
+            stripped.startswith("type ") and stripped.endswith(" struct {")
+        ) or stripped == "const (":
             in_block = True
     flush()
     return "\n".join(out)

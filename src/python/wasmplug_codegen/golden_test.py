@@ -15,16 +15,27 @@ REGEN = "PYTHONPATH=src/python python -m wasmplug_codegen.regen_golden"
 def _assert_same(want: dict, have: dict, what: str) -> None:
     missing = sorted(set(want) - set(have))
     extra = sorted(set(have) - set(want))
-    assert not missing and not extra, f"{what} is stale (missing {missing}, extra {extra}); run {REGEN}"
+    assert (
+        not missing and not extra
+    ), f"{what} is stale (missing {missing}, extra {extra}); run {REGEN}"
     for name in sorted(want):
         if want[name] != have[name]:
-            diff = "".join(difflib.unified_diff(
-                have[name].splitlines(True), want[name].splitlines(True), name, name + " (now)", n=2))
+            diff = "".join(
+                difflib.unified_diff(
+                    have[name].splitlines(True),
+                    want[name].splitlines(True),
+                    name,
+                    name + " (now)",
+                    n=2,
+                )
+            )
             raise AssertionError(f"{what}/{name} is stale; run {REGEN}\n{diff[:4000]}")
 
 
 def test_golden_files_are_fresh() -> None:
-    _assert_same(regen_golden.golden(), protoc.read_tree(regen_golden.GOLDEN_DIR), "testdata/golden")
+    _assert_same(
+        regen_golden.golden(), protoc.read_tree(regen_golden.GOLDEN_DIR), "testdata/golden"
+    )
 
 
 def test_wkt_packages_are_fresh() -> None:

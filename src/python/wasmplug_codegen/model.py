@@ -67,7 +67,7 @@ class Enum:
     @property
     def local_name(self) -> str:
         """The name inside its package: "Outer.Kind" for "pkg.Outer.Kind"."""
-        return self.full_name[len(self.file.package) + 1:] if self.file.package else self.full_name
+        return self.full_name[len(self.file.package) + 1 :] if self.file.package else self.full_name
 
 
 @dataclass
@@ -127,7 +127,7 @@ class Message:
     @property
     def local_name(self) -> str:
         """The name inside its package: "Outer.Kind" for "pkg.Outer.Kind"."""
-        return self.full_name[len(self.file.package) + 1:] if self.file.package else self.full_name
+        return self.full_name[len(self.file.package) + 1 :] if self.file.package else self.full_name
 
     @property
     def map_entry(self) -> bool:
@@ -272,18 +272,23 @@ def parse_annotation(svc: Service) -> None:
 
 
 def _build_enum(
-    f: File, proto: descriptor_pb2.EnumDescriptorProto, scope: str, parent: Optional[Message],
+    f: File,
+    proto: descriptor_pb2.EnumDescriptorProto,
+    scope: str,
+    parent: Optional[Message],
     path: Tuple[int, ...],
 ) -> Enum:
-    values = [
-        (v, f.comments(path + (_ENUM_VALUE, i))) for i, v in enumerate(proto.value)
-    ]
+    values = [(v, f.comments(path + (_ENUM_VALUE, i))) for i, v in enumerate(proto.value)]
     return Enum(proto, scope + proto.name, f, parent, f.comments(path), values)
 
 
 def _build_message(
-    f: File, proto: descriptor_pb2.DescriptorProto, scope: str, parent: Optional[Message],
-    path: Tuple[int, ...], check: bool,
+    f: File,
+    proto: descriptor_pb2.DescriptorProto,
+    scope: str,
+    parent: Optional[Message],
+    path: Tuple[int, ...],
+    check: bool,
 ) -> Message:
     full = scope + proto.name
     msg = Message(proto, full, f, parent, f.comments(path))
@@ -332,12 +337,10 @@ def build_file(proto: descriptor_pb2.FileDescriptorProto, check: bool = True) ->
         for i, mp in enumerate(proto.message_type):  # a group gives the more precise message
             _build_message(f, mp, scope, None, (_FILE_MESSAGE, i), check)
         raise f.pos((_FILE_SYNTAX,)).error(
-            f"{syntax} files are not supported, only syntax = \"proto3\"", proto.name
+            f'{syntax} files are not supported, only syntax = "proto3"', proto.name
         )
     for i, ext in enumerate(proto.extension if check else ()):
-        raise f.pos((_FILE_EXTENSION, i)).error(
-            "extensions are not supported", scope + ext.name
-        )
+        raise f.pos((_FILE_EXTENSION, i)).error("extensions are not supported", scope + ext.name)
     for i, mp in enumerate(proto.message_type):
         f.messages.append(_build_message(f, mp, scope, None, (_FILE_MESSAGE, i), check))
     for i, ep in enumerate(proto.enum_type):
@@ -370,14 +373,14 @@ def _check_services(f: File) -> None:
                 )
             key = m.export if svc.kind == "plugin" else f"{svc.module}.{m.export}"
             if key in exports:
-                raise m.pos.error(
-                    f"wasm name {key!r} is already used by {exports[key]}", element
-                )
+                raise m.pos.error(f"wasm name {key!r} is already used by {exports[key]}", element)
             exports[key] = element
         if svc.kind == "plugin":
             key = snake(svc.name) + "_api_version"
             if key in exports:
-                raise svc.pos.error(f"wasm name {key!r} is already used by {exports[key]}", svc.name)
+                raise svc.pos.error(
+                    f"wasm name {key!r} is already used by {exports[key]}", svc.name
+                )
             exports[key] = svc.name
         if svc.kind == "host":
             if svc.module in modules:

@@ -20,7 +20,7 @@ def plugin_script(directory: str) -> str:
     path = os.path.join(directory, "protoc-gen-wasmplug")
     with open(path, "w") as fh:
         fh.write(
-            f"#!/bin/sh\nPYTHONPATH={SRC_ROOT} exec {sys.executable} -m wasmplug_codegen \"$@\"\n"
+            f'#!/bin/sh\nPYTHONPATH={SRC_ROOT} exec {sys.executable} -m wasmplug_codegen "$@"\n'
         )
     os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
     return path
@@ -35,7 +35,12 @@ def run(
 ) -> subprocess.CompletedProcess:
     """protoc with --wasmplug_out=out (and --python_out/--pyi_out when asked); never raises."""
     with tempfile.TemporaryDirectory() as tmp:
-        args = [sys.executable, "-m", "grpc_tools.protoc", f"--plugin=protoc-gen-wasmplug={plugin_script(tmp)}"]
+        args = [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"--plugin=protoc-gen-wasmplug={plugin_script(tmp)}",
+        ]
         args += [f"-I{i}" for i in include] + [f"-I{WKT_INCLUDE}"]
         args += [f"--wasmplug_out={out}"]
         if options:

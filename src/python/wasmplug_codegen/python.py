@@ -72,12 +72,23 @@ class PythonGen:
     def service(self, svc: Service) -> PyService:
         methods = []
         for m in svc.methods:
-            methods.append(PyMethod(method_name(m.name), m.export,
-                                    self.message_ref(m.proto.input_type),
-                                    self.message_ref(m.proto.output_type),
-                                    docstring(m.comments, " " * 8)))
-        return PyService(svc.name, snake(svc.name), svc.version, svc.module,
-                         docstring(svc.comments, " " * 4), methods)
+            methods.append(
+                PyMethod(
+                    method_name(m.name),
+                    m.export,
+                    self.message_ref(m.proto.input_type),
+                    self.message_ref(m.proto.output_type),
+                    docstring(m.comments, " " * 8),
+                )
+            )
+        return PyService(
+            svc.name,
+            snake(svc.name),
+            svc.version,
+            svc.module,
+            docstring(svc.comments, " " * 4),
+            methods,
+        )
 
     def context(self) -> dict:
         plugins = [self.service(s) for s in self.file.plugin_services()]

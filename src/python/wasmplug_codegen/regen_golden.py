@@ -24,8 +24,18 @@ GOLDEN_DIR = os.path.join(HERE, "testdata", "golden")
 WKT_DIR = os.path.join(HERE, "guest", "wkt")
 WKT_PROTOS = [
     f"google/protobuf/{n}.proto"
-    for n in ("any", "api", "duration", "empty", "field_mask", "source_context", "struct",
-              "timestamp", "type", "wrappers")
+    for n in (
+        "any",
+        "api",
+        "duration",
+        "empty",
+        "field_mask",
+        "source_context",
+        "struct",
+        "timestamp",
+        "type",
+        "wrappers",
+    )
 ]
 
 
@@ -55,7 +65,7 @@ def wkt() -> Dict[str, str]:
     """What ``guest/wkt/*/*.pb.go`` should hold, keyed relative to ``guest/wkt``."""
     files = _generate(WKT_PROTOS, [], "wkt=true")
     prefix = "wasmplug.dev/guest/wkt/"
-    return {k[len(prefix):]: v for k, v in files.items()}
+    return {k[len(prefix) :]: v for k, v in files.items()}
 
 
 def existing_wkt() -> Dict[str, str]:

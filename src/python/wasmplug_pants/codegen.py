@@ -32,7 +32,6 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 from pants.source.source_root import SourceRoot, SourceRootRequest
 from pants.util.logging import LogLevel
-
 from wasmplug_pants.generator import CodegenTool
 from wasmplug_pants.target_types import (
     GoGeneratedSourcesField,
@@ -75,7 +74,9 @@ def _restore_paths(text: str, stripped_to_full: dict[str, str]) -> str:
     if not stripped_to_full:
         return text
     names = sorted(stripped_to_full, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w./-])(" + "|".join(re.escape(n) for n in names) + r")(?=[:\s,)\"']|$)")
+    pattern = re.compile(
+        r"(?<![\w./-])(" + "|".join(re.escape(n) for n in names) + r")(?=[:\s,)\"']|$)"
+    )
     return pattern.sub(lambda m: stripped_to_full[m.group(1)], text)
 
 
@@ -134,9 +135,7 @@ async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutp
         "-I.",
         *own_files,
     ]
-    input_digest = await Get(
-        Digest, MergeDigests([*proto_digests, tool.shim_digest, empty_out])
-    )
+    input_digest = await Get(Digest, MergeDigests([*proto_digests, tool.shim_digest, empty_out]))
     result = await Get(
         FallibleProcessResult,
         VenvPexProcess(
@@ -161,7 +160,7 @@ async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutp
         for f, root in zip(all_unstripped.snapshot.files, roots):
             stripped = f if root.path in (".", "") else f[len(root.path) + 1 :]
             stripped_to_full[stripped] = f
-        text = (result.stderr.decode("utf-8", "replace") + result.stdout.decode("utf-8", "replace"))
+        text = result.stderr.decode("utf-8", "replace") + result.stdout.decode("utf-8", "replace")
         raise WasmplugCodegenError(
             f"Generating {request.lang.capitalize()} code for {tgt.address} failed "
             f"(protoc exit code {result.exit_code}):\n"

@@ -37,7 +37,6 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
-
 from wasmplug_pants.subsystems import WasmplugCodegen
 from wasmplug_pants.target_types import (
     AllPluginProtoTargets,
@@ -88,9 +87,9 @@ async def map_plugin_protos_to_python_modules(
     stripped = await MultiGet(
         Get(StrippedSourceFiles, SourceFilesRequest([t[PluginProtoSourcesField]])) for t in targets
     )
-    resolves_to_modules: DefaultDict[
-        ResolveName, DefaultDict[str, list[ModuleProvider]]
-    ] = defaultdict(lambda: defaultdict(list))
+    resolves_to_modules: DefaultDict[ResolveName, DefaultDict[str, list[ModuleProvider]]] = (
+        defaultdict(lambda: defaultdict(list))
+    )
     for tgt, files in zip(targets, stripped):
         resolve = tgt[PluginProtoPythonResolveField].normalized_value(python_setup)
         for f in files.snapshot.files:
@@ -176,7 +175,9 @@ async def infer_runtime_dependencies(
 # proto import -> plugin_proto_library
 # -----------------------------------------------------------------------------------------------
 
-PROTO_IMPORT_RE = re.compile(r"""^\s*import\s+(?:public\s+|weak\s+)?["']([^"']+\.proto)["']\s*;""", re.M)
+PROTO_IMPORT_RE = re.compile(
+    r"""^\s*import\s+(?:public\s+|weak\s+)?["']([^"']+\.proto)["']\s*;""", re.M
+)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from pants.engine.fs import (
 )
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
-
 from wasmplug_pants.subsystems import WasmplugCodegen
 
 GENERATOR_PACKAGE = "wasmplug_codegen"

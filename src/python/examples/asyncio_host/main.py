@@ -27,7 +27,9 @@ async def search_all(query: str, *, timeout: float) -> dict[str, SearchReply | B
         for name in PLUGINS:
             wasm = importlib.resources.files(f"plugins.asyncio_host.{name}") / f"{name}.wasm"
             # Loading compiles the module (or reads it from the compile cache): keep that off the event loop too.
-            searchers[name] = await stack.enter_async_context(await asyncio.to_thread(loader.load_async, wasm))
+            searchers[name] = await stack.enter_async_context(
+                await asyncio.to_thread(loader.load_async, wasm)
+            )
         request = SearchRequest(query=query)
         replies = await asyncio.gather(
             *(searcher.search(request, timeout=timeout) for searcher in searchers.values()),

@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 import wasmplug
 from asyncio_host.asyncio_host_pb2 import SearchReply
 from examples.asyncio_host.main import main, run, search_all
@@ -18,11 +17,16 @@ def test_quick_answers_and_slow_misses_its_deadline() -> None:
 
 def test_concurrent_fan_outs_each_with_deadlines() -> None:
     async def many() -> list[dict[str, SearchReply | BaseException]]:
-        return await asyncio.gather(*(search_all(q, timeout=0.2) for q in ("wasm", "sand", "proto", "nothing")))
+        return await asyncio.gather(
+            *(search_all(q, timeout=0.2) for q in ("wasm", "sand", "proto", "nothing"))
+        )
 
     results = asyncio.run(many())
     assert [list(r["quick"].hits) for r in results if isinstance(r["quick"], SearchReply)] == [
-        ["wasm", "wasmtime"], ["sandbox"], ["protobuf"], [],
+        ["wasm", "wasmtime"],
+        ["sandbox"],
+        ["protobuf"],
+        [],
     ]
     assert all(isinstance(r["slow"], wasmplug.DeadlineExceeded) for r in results)
 

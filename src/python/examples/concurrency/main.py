@@ -20,7 +20,9 @@ from concurrency.concurrency_wasmplug import HasherPlugin
 PLUGIN = importlib.resources.files("plugins.concurrency") / "concurrency.wasm"
 
 
-def hash_all(requests: Sequence[HashRequest], *, threads: int, instances: int) -> tuple[list[HashReply], int]:
+def hash_all(
+    requests: Sequence[HashRequest], *, threads: int, instances: int
+) -> tuple[list[HashReply], int]:
     """Send every request from a pool of `threads` threads; return the replies and how many instances served them."""
     config = wasmplug.PluginConfig(max_instances=instances)
     with HasherPlugin(config=config).load(PLUGIN) as hasher:
@@ -42,7 +44,9 @@ def main() -> int:
     replies, instances = hash_all(requests, threads=16, instances=4)
     elapsed = time.perf_counter() - start
     wrong = [r.id for q, r in zip(requests, replies) if r.id != q.id or r.digest != expected(q)]
-    print(f"{len(requests)} calls from 16 threads on {instances} instances in {elapsed:.2f} s (loading included)")
+    print(
+        f"{len(requests)} calls from 16 threads on {instances} instances in {elapsed:.2f} s (loading included)"
+    )
     print(f"replies that do not match their request: {len(wrong)}")
     return 0 if not wrong and 1 <= instances <= 4 else 1
 

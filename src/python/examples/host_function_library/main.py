@@ -11,7 +11,11 @@ import sys
 
 import wasmplug
 from examples.host_function_library.json_parser import JsonParser
-from host_function_library.host_function_library_pb2 import GreetingForReply, GreetingForRequest, GreetRequest
+from host_function_library.host_function_library_pb2 import (
+    GreetingForReply,
+    GreetingForRequest,
+    GreetRequest,
+)
 from host_function_library.host_function_library_wasmplug import Greeter, host_functions_module
 from jsonparser.jsonparser_wasmplug import parser_library_module
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 import wasmplug
 from examples.host_function_library.json_parser import JsonParser
 from examples.host_function_library.main import PLUGIN, Host, load, main
@@ -41,8 +40,15 @@ def test_api_version_is_checked_at_load() -> None:
     class GreeterV2(Greeter):
         API_VERSION = 2  # what a host generated from the proto with `version=2` expects
 
-    plugin = wasmplug.Plugin.load(PLUGIN, host_modules=[host_functions_module(Host()), parser_library_module(JsonParser())])
-    with plugin, pytest.raises(wasmplug.VersionMismatchError, match="^API version mismatch, host: 2, plugin: 1$"):
+    plugin = wasmplug.Plugin.load(
+        PLUGIN, host_modules=[host_functions_module(Host()), parser_library_module(JsonParser())]
+    )
+    with (
+        plugin,
+        pytest.raises(
+            wasmplug.VersionMismatchError, match="^API version mismatch, host: 2, plugin: 1$"
+        ),
+    ):
         GreeterV2(plugin)
 
 

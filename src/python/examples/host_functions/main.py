@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from google.protobuf.empty_pb2 import Empty
-
 from host_functions.host_functions_pb2 import GreetRequest, HttpGetReply, HttpGetRequest, LogRequest
 from host_functions.host_functions_wasmplug import GreeterPlugin, HostFunctions
 
@@ -34,7 +33,9 @@ class Host:
     def http_get(self, request: HttpGetRequest) -> HttpGetReply:
         # The host decides what the plugin may reach: http(s) only, never file:// or others urllib knows.
         if urllib.parse.urlsplit(request.url).scheme not in ("http", "https"):
-            raise ValueError(f"only http(s) URLs are allowed, not {request.url!r}")  # reaches the plugin as an error
+            raise ValueError(
+                f"only http(s) URLs are allowed, not {request.url!r}"
+            )  # reaches the plugin as an error
         try:
             with urllib.request.urlopen(request.url, timeout=10) as resp:
                 return HttpGetReply(status=resp.status, body=resp.read())

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 import wasmplug
 from examples.host_functions.main import Host, greet, main
 

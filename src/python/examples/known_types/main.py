@@ -13,7 +13,6 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 from google.protobuf.json_format import MessageToDict
-
 from known_types.known_types_pb2 import Meeting, MeetingPlan, Room
 from known_types.known_types_wasmplug import PlannerPlugin
 
@@ -29,7 +28,9 @@ def design_review() -> Meeting:
     meeting = Meeting(title="design review")
     meeting.start.FromDatetime(datetime(2025, 3, 3, 9, 30, tzinfo=timezone.utc))  # Timestamp
     meeting.length.FromTimedelta(timedelta(minutes=45))  # Duration
-    meeting.details.update({"attendees": ["ada", "alan", "grace"], "agenda": {"items": 3}})  # Struct
+    meeting.details.update(
+        {"attendees": ["ada", "alan", "grace"], "agenda": {"items": 3}}
+    )  # Struct
     meeting.priority.string_value = "high"  # Value
     meeting.location.Pack(Room(building="B", floor=2))  # Any
     return meeting
@@ -50,7 +51,8 @@ def main() -> int:
     ok = (
         end == datetime(2025, 3, 3, 10, 15, tzinfo=timezone.utc)
         and person_time == timedelta(hours=2, minutes=15)
-        and summary == {"title": "design review", "attendees": 3, "weekday": "Monday", "remote": False}
+        and summary
+        == {"title": "design review", "attendees": 3, "weekday": "Monday", "remote": False}
         and reply.priority.number_value == 5
         and unpacked
         and room.directions == "take the lift to floor 2 of building B"

@@ -3,18 +3,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from google.protobuf.json_format import MessageToDict
-
 import wasmplug
 from examples.known_types.main import design_review, main, plan
+from google.protobuf.json_format import MessageToDict
 from known_types.known_types_pb2 import Meeting, Room, VideoCall
 
 
 def test_every_known_type_comes_back() -> None:
     reply = plan(design_review())
-    assert reply.end.ToDatetime(tzinfo=timezone.utc) == datetime(2025, 3, 3, 10, 15, tzinfo=timezone.utc)
+    assert reply.end.ToDatetime(tzinfo=timezone.utc) == datetime(
+        2025, 3, 3, 10, 15, tzinfo=timezone.utc
+    )
     assert reply.person_time.ToTimedelta() == timedelta(hours=2, minutes=15)
-    assert MessageToDict(reply.summary) == {"title": "design review", "attendees": 3, "weekday": "Monday", "remote": False}
+    assert MessageToDict(reply.summary) == {
+        "title": "design review",
+        "attendees": 3,
+        "weekday": "Monday",
+        "remote": False,
+    }
     assert reply.priority.WhichOneof("kind") == "number_value"
     assert reply.priority.number_value == 5
     room = Room()
@@ -31,7 +37,9 @@ def test_any_of_another_type_and_numeric_value() -> None:
     meeting.location.Pack(VideoCall(url="https://meet.example/standup"))
     reply = plan(meeting)
     # Sub-second parts survive both ways, and the year rolls over on the Go side.
-    assert reply.end.ToDatetime(tzinfo=timezone.utc) == datetime(2025, 1, 1, 0, 5, 0, 500_250, tzinfo=timezone.utc)
+    assert reply.end.ToDatetime(tzinfo=timezone.utc) == datetime(
+        2025, 1, 1, 0, 5, 0, 500_250, tzinfo=timezone.utc
+    )
     assert reply.summary["weekday"] == "Tuesday"
     assert reply.summary["remote"] is True
     assert reply.priority.number_value == 2

@@ -10,9 +10,8 @@ import importlib.resources
 import sys
 import time
 
-from google.protobuf.empty_pb2 import Empty
-
 import wasmplug
+from google.protobuf.empty_pb2 import Empty
 from limits.limits_pb2 import SumRequest
 from limits.limits_wasmplug import Worker, WorkerPlugin
 

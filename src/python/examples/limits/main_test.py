@@ -3,10 +3,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from google.protobuf.empty_pb2 import Empty
-
 import wasmplug
 from examples.limits.main import load, main
+from google.protobuf.empty_pb2 import Empty
 from limits.limits_pb2 import SumRequest
 
 
