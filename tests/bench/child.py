@@ -38,8 +38,8 @@ def first_call(peer: str, arg: str, *rest: str) -> dict[str, float]:
 
         t1 = time.monotonic_ns()
         client = BenchPlugin(config=wasmplug.PluginConfig(cache_dir=arg)).load(
-            rest[0], bench_host=_EchoHost()
-        )  # type: ignore[arg-type]
+            rest[0], bench_host=_EchoHost()  # type: ignore[arg-type]
+        )
         t2 = time.monotonic_ns()
         assert client.add(AddRequest(a=40, b=2)).sum == 42
     elif peer == "naive":
@@ -95,8 +95,8 @@ def rss(peer: str, n: int, arg: str) -> dict[str, float]:
         from bench.proto.bench_wasmplug import BenchPlugin
 
         client = BenchPlugin(config=wasmplug.PluginConfig(cache_dir=arg, max_instances=n + 1)).load(
-            files("bench.plugin") / "plugin.wasm", bench_host=_EchoHost()
-        )  # type: ignore[arg-type]
+            files("bench.plugin") / "plugin.wasm", bench_host=_EchoHost()  # type: ignore[arg-type]
+        )
         client.add(AddRequest(a=1, b=2))
         pool = client.plugin._pool  # the pool's own prefill: N idle, initialized instances
 

@@ -39,12 +39,10 @@ def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any]) -> BaseE
 
 def fields(wasm: str) -> None:
     import fields_pb2 as pb  # type: ignore[import-not-found]  # pants: no-infer-dep
-    from fields_wasmplug import (
-        FieldTestPlugin,  # type: ignore[import-not-found]  # pants: no-infer-dep
-    )
+    import fields_wasmplug  # type: ignore[import-not-found]  # pants: no-infer-dep
     from google.protobuf.empty_pb2 import Empty
 
-    with FieldTestPlugin(config=CONFIG).load(wasm) as plugin:
+    with fields_wasmplug.FieldTestPlugin(config=CONFIG).load(wasm) as plugin:
         # An empty request: go-plugin passes ptr=0, size=0 (no malloc).
         assert plugin.test_empty_input(Empty()).ok is True
 

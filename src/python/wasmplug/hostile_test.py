@@ -241,9 +241,10 @@ def abi2(header: int = 64, ptr: int = 256, cap: int = 64, abi: int = 2, body: st
 def load_abi2(wasm: bytes, cache_dir: Path, fn: object = None) -> wasmplug.Plugin:
     replies = iter([b"first reply", b"second reply"] * 10)
     h = fn or (lambda r: next(replies))
+    module = HostModule("env", {"h": h})  # type: ignore[dict-item]
     return wasmplug.Plugin.load(
-        wasm, config=PluginConfig(cache_dir=cache_dir), host_modules=[HostModule("env", {"h": h})]
-    )  # type: ignore[dict-item]
+        wasm, config=PluginConfig(cache_dir=cache_dir), host_modules=[module]
+    )
 
 
 def test_reply_buffer_is_taken_until_rearmed(cache_dir: Path, host_mallocs: list[int]) -> None:

@@ -163,8 +163,8 @@ class Plugin:
                 timeout,
                 fuel,
                 memory_limit,
-                reply_type.FromString,
-            )  # type: ignore[arg-type]
+                reply_type.FromString,  # type: ignore[arg-type]
+            )
         except _ProtoDecodeError as exc:
             raise DecodeError(f"{export}: reply is not a valid {_name(reply_type)}: {exc}") from exc
 

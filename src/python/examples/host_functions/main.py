@@ -33,9 +33,8 @@ class Host:
     def http_get(self, request: HttpGetRequest) -> HttpGetReply:
         # The host decides what the plugin may reach: http(s) only, never file:// or others urllib knows.
         if urllib.parse.urlsplit(request.url).scheme not in ("http", "https"):
-            raise ValueError(
-                f"only http(s) URLs are allowed, not {request.url!r}"
-            )  # reaches the plugin as an error
+            # An exception reaches the plugin as an error.
+            raise ValueError(f"only http(s) URLs are allowed, not {request.url!r}")
         try:
             with urllib.request.urlopen(request.url, timeout=10) as resp:
                 return HttpGetReply(status=resp.status, body=resp.read())

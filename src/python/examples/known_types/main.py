@@ -28,9 +28,8 @@ def design_review() -> Meeting:
     meeting = Meeting(title="design review")
     meeting.start.FromDatetime(datetime(2025, 3, 3, 9, 30, tzinfo=timezone.utc))  # Timestamp
     meeting.length.FromTimedelta(timedelta(minutes=45))  # Duration
-    meeting.details.update(
-        {"attendees": ["ada", "alan", "grace"], "agenda": {"items": 3}}
-    )  # Struct
+    # Struct:
+    meeting.details.update({"attendees": ["ada", "alan", "grace"], "agenda": {"items": 3}})
     meeting.priority.string_value = "high"  # Value
     meeting.location.Pack(Room(building="B", floor=2))  # Any
     return meeting
