@@ -179,21 +179,92 @@ func TestMalformedInputIsAnError(t *testing.T) {
 	}
 }
 
+// nestedChildren is AllTypes{Child: {Child: ...}} with levels messages below the top one.
+func nestedChildren(levels int) *c.AllTypes {
+	top := &c.AllTypes{}
+	for m, i := top, 0; i < levels; i++ {
+		m.Child = &c.AllTypes{}
+		m = m.Child
+	}
+	return top
+}
+
+// The limit is upb's: messages (map entries and groups too) down to wire.MaxDepth levels below the
+// top one decode and encode; one level more is ErrDepth both ways, never a stack overflow.
 func TestDepthLimit(t *testing.T) {
-	// AllTypes{Child: {Child: ...}} nested deeper than wire.MaxDepth, built as bytes.
-	var enc []byte
-	for i := 0; i < wire.MaxDepth+1; i++ {
-		e := wire.NewEncoder(make([]byte, 0, len(enc)+8))
-		e.Tag(90, wire.BytesType)
-		e.Bytes(enc)
-		enc, _ = e.Finish()
+	for _, levels := range []int{wire.MaxDepth, wire.MaxDepth + 1, 5000} {
+		want := error(nil)
+		if levels > wire.MaxDepth {
+			want = wire.ErrDepth
+		}
+		// Encoded by hand, so that the decoder sees input deeper than the encoder would write.
+		var enc []byte
+		for i := 0; i < levels; i++ {
+			e := wire.NewEncoder(make([]byte, 0, len(enc)+8))
+			e.Tag(90, wire.BytesType)
+			e.Bytes(enc)
+			enc, _ = e.Finish()
+		}
+		var out c.AllTypes
+		if err := out.Unmarshal(enc); !errors.Is(err, want) {
+			t.Errorf("decode %d levels: err = %v, want %v", levels, err, want)
+		}
+		got, err := nestedChildren(levels).Marshal()
+		if !errors.Is(err, want) {
+			t.Errorf("encode %d levels: err = %v, want %v", levels, err, want)
+		}
+		if want == nil && !bytes.Equal(got, enc) {
+			t.Errorf("encode %d levels: %d bytes, want %d", levels, len(got), len(enc))
+		}
 	}
-	var out c.AllTypes
-	if err := out.Unmarshal(enc); !errors.Is(err, wire.ErrDepth) {
-		t.Fatalf("err = %v, want ErrDepth", err)
+}
+
+// A map entry is a level of its own: a message map value is two levels below the map's message.
+func TestDepthLimitCountsMapEntries(t *testing.T) {
+	for _, levels := range []int{wire.MaxDepth, wire.MaxDepth + 1} {
+		// AllTypes{m_nested: {"k": Nested{inner: {inner: ...}}}}: the value is at level 2.
+		v := &c.AllTypes_Nested{}
+		for m, i := v, 2; i < levels; i++ {
+			m.Inner = &c.AllTypes_Nested{}
+			m = m.Inner
+		}
+		top := &c.AllTypes{MNested: map[string]*c.AllTypes_Nested{"k": v}}
+		enc, err := top.Marshal()
+		if levels > wire.MaxDepth {
+			if !errors.Is(err, wire.ErrDepth) {
+				t.Errorf("encode %d levels: err = %v, want ErrDepth", levels, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("encode %d levels: %v", levels, err)
+		}
+		var out c.AllTypes
+		if err := out.Unmarshal(enc); err != nil {
+			t.Errorf("decode %d levels: %v", levels, err)
+		}
+		// One more level below the value is one too many.
+		last := v
+		for last.Inner != nil {
+			last = last.Inner
+		}
+		last.Inner = &c.AllTypes_Nested{}
+		if _, err := top.Marshal(); !errors.Is(err, wire.ErrDepth) {
+			t.Errorf("encode %d levels: err = %v, want ErrDepth", levels+1, err)
+		}
 	}
-	if err := out.Unmarshal(enc[len(enc)-40:]); errors.Is(err, wire.ErrDepth) {
-		t.Fatalf("shallow input must not hit the depth limit")
+}
+
+// Unknown groups count as levels as in upb.
+func TestDepthLimitCountsGroups(t *testing.T) {
+	for _, levels := range []int{wire.MaxDepth, wire.MaxDepth + 1} {
+		// Field 999 (unknown) as levels nested groups: 0x3b = tag(999<<3|3) is two bytes, use 7.
+		b := append(bytes.Repeat([]byte{7<<3 | 3}, levels), bytes.Repeat([]byte{7<<3 | 4}, levels)...)
+		var out c.AllTypes_Nested
+		err := out.Unmarshal(b)
+		if levels > wire.MaxDepth != errors.Is(err, wire.ErrDepth) {
+			t.Errorf("%d nested groups: err = %v", levels, err)
+		}
 	}
 }
 

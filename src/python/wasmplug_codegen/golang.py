@@ -34,6 +34,7 @@ RESERVED = {
     "MarshalTo",
     "UnmarshalFrom",
     "Size",
+    "SizeAt",
     "ProtoName",
     "Reset",
     "String",
@@ -461,10 +462,15 @@ class MessageGen:
         return gm
 
     # -- encoding -------------------------------------------------------------------------------
-    def value_code(self, fd: FDP, v: str) -> Tuple[str, str, str]:
-        """(wire type, size expr, encode statement) of one value (no tag)."""
+    def value_code(
+        self, fd: FDP, v: str, in_entry: bool = False, depth: str = "depth"
+    ) -> Tuple[str, str, str]:
+        """(wire type, size expr, encode statement) of one value (no tag); ``in_entry``: a map
+        value, one nesting level below the entry (which is one below the message at ``depth``)."""
         if fd.type == FDP.TYPE_MESSAGE:
-            return "BytesType", f"wire.SizeMessage({v})", f"e.Message({v})"
+            if in_entry:
+                return "BytesType", f"wire.SizeBytes({v}.SizeAt({depth}+2))", f"e.EntryMessage({v})"
+            return "BytesType", f"wire.SizeBytes({v}.SizeAt({depth}+1))", f"e.Message({v})"
         s = self.scalar(fd)
         return s.wire, s.size.format(v=v), s.enc.format(v=v)
 
@@ -477,7 +483,8 @@ class MessageGen:
         if entry is not None:
             kf, vf = entry.proto.field[0], entry.proto.field[1]
             kw, ks, ke = self.value_code(kf, "k")
-            vw, vs, ve = self.value_code(vf, "v")
+            vw, vs, ve = self.value_code(vf, "v", in_entry=True)
+            vs_at_e = self.value_code(vf, "v", in_entry=True, depth="e.Depth()")[1]
             keys = {
                 FDP.TYPE_BOOL: "wire.SortedBoolKeys",
                 FDP.TYPE_STRING: "wire.SortedStringKeys",
@@ -492,7 +499,7 @@ class MessageGen:
                 f"for _, k := range {keys}({x}) {{",
                 f"\tv := {x}[k]",
                 f"\te.Tag({num}, wire.BytesType)",
-                f"\te.Varint(uint64(1 + {ks} + 1 + {vs}))",
+                f"\te.Varint(uint64(1 + {ks} + 1 + {vs_at_e}))",
                 f"\te.Tag(1, wire.{kw})",
                 f"\t{ke}",
                 f"\te.Tag(2, wire.{vw})",

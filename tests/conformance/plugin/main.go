@@ -90,6 +90,16 @@ func (plugin) Keep(_ context.Context, req *conformance.AllTypes) (*conformance.A
 	return prev, nil
 }
 
+// Nest builds a reply req.FInt32 messages deep (see conformance.proto).
+func (plugin) Nest(_ context.Context, req *conformance.AllTypes) (*conformance.AllTypes, error) {
+	top := &conformance.AllTypes{}
+	for m, i := top, int32(0); i < req.FInt32; i++ {
+		m.Child = &conformance.AllTypes{}
+		m = m.Child
+	}
+	return top, nil
+}
+
 func init() { conformance.RegisterConformance(plugin{}) }
 
 // main is not run: the plugin is a WASI reactor; the host calls _initialize, which runs init.

@@ -26,8 +26,12 @@ const (
 // MaxFieldNumber is the largest legal field number.
 const MaxFieldNumber = 1<<29 - 1
 
-// MaxDepth bounds message nesting while decoding.
-const MaxDepth = 10000
+// MaxDepth bounds message nesting, decoding and encoding alike: a message may
+// hold messages (map entries and groups count as levels) down to MaxDepth
+// levels below it, as in upb (Python's protobuf), so whatever one side accepts
+// the other does too. Decoding and encoding recurse once per level; 100 levels
+// stay far inside the wasm call stack (a trap, not an error, came at ~3,850).
+const MaxDepth = 100
 
 var (
 	ErrTruncated   = errors.New("proto: truncated input")
@@ -42,6 +46,9 @@ var (
 type Message interface {
 	// Size is the length of the encoding.
 	Size() int
+	// SizeAt is Size for m nested depth levels deep: past MaxDepth it is 0
+	// without looking further (MarshalTo then fails with ErrDepth).
+	SizeAt(depth int) int
 	// MarshalTo appends the encoding (fields by number, then unknown fields).
 	MarshalTo(e *Encoder)
 	// UnmarshalFrom merges the fields the decoder yields.
@@ -82,9 +89,6 @@ func SizeTag(num int32) int { return SizeVarint(uint64(num) << 3) }
 
 // SizeBytes is the encoded length of a length-delimited value of n bytes.
 func SizeBytes(n int) int { return SizeVarint(uint64(n)) + n }
-
-// SizeMessage is the encoded length of m as a length-delimited value.
-func SizeMessage(m Message) int { return SizeBytes(m.Size()) }
 
 // EncodeZigZag maps signed to unsigned (sint32, sint64).
 func EncodeZigZag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
@@ -156,8 +160,9 @@ func SortedBoolKeys[V any](m map[bool]V) []bool {
 
 // Encoder appends to a buffer; the first error sticks and is reported by Finish.
 type Encoder struct {
-	buf []byte
-	err error
+	buf   []byte
+	err   error
+	depth int
 }
 
 // NewEncoder appends to buf.
@@ -243,10 +248,30 @@ func appendBytes(buf, v []byte) []byte {
 	return buf
 }
 
-// Message appends m as a length-delimited value.
+// Message appends m as a length-delimited value; nested deeper than MaxDepth
+// it is an error.
 func (e *Encoder) Message(m Message) {
-	e.Varint(uint64(m.Size()))
-	m.MarshalTo(e)
+	e.depth++
+	if e.depth > MaxDepth {
+		if e.err == nil {
+			e.err = ErrDepth
+		}
+	} else {
+		e.Varint(uint64(m.SizeAt(e.depth)))
+		m.MarshalTo(e)
+	}
+	e.depth--
+}
+
+// Depth is how many messages deep the encoder is (0 in the top-level message).
+func (e *Encoder) Depth() int { return e.depth }
+
+// EntryMessage is Message for the message value of a map entry, which is one
+// level deeper than the entry.
+func (e *Encoder) EntryMessage(m Message) {
+	e.depth++
+	e.Message(m)
+	e.depth--
 }
 
 // Raw appends bytes as they are (unknown fields).

@@ -87,8 +87,11 @@ func (m *Any) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Any) Size() (size int) {
-	if m == nil {
+func (m *Any) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Any) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.TypeUrl != "" {

@@ -77,27 +77,30 @@ func (m *Api) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Api) Size() (size int) {
-	if m == nil {
+func (m *Api) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Api) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {
 		size += 1 + wire.SizeBytes(len(m.Name))
 	}
 	for _, v := range m.Methods {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	for _, v := range m.Options {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	if m.Version != "" {
 		size += 1 + wire.SizeBytes(len(m.Version))
 	}
 	if m.SourceContext != nil {
-		size += 1 + wire.SizeMessage(m.SourceContext)
+		size += 1 + wire.SizeBytes(m.SourceContext.SizeAt(depth+1))
 	}
 	for _, v := range m.Mixins {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	if m.Syntax != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Syntax))
@@ -308,8 +311,11 @@ func (m *Method) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Method) Size() (size int) {
-	if m == nil {
+func (m *Method) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Method) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {
@@ -328,7 +334,7 @@ func (m *Method) Size() (size int) {
 		size += 1 + 1
 	}
 	for _, v := range m.Options {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	if m.Syntax != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Syntax))
@@ -587,8 +593,11 @@ func (m *Mixin) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Mixin) Size() (size int) {
-	if m == nil {
+func (m *Mixin) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Mixin) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {

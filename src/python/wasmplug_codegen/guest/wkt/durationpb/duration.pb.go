@@ -94,8 +94,11 @@ func (m *Duration) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Duration) Size() (size int) {
-	if m == nil {
+func (m *Duration) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Duration) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Seconds != 0 {

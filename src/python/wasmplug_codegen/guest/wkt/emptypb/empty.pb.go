@@ -31,8 +31,11 @@ func (m *Empty) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Empty) Size() (size int) {
-	if m == nil {
+func (m *Empty) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Empty) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	return size + len(m.unknownFields)

@@ -224,8 +224,11 @@ func (m *FieldMask) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *FieldMask) Size() (size int) {
-	if m == nil {
+func (m *FieldMask) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *FieldMask) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	for _, v := range m.Paths {

@@ -30,8 +30,11 @@ func (m *SourceContext) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *SourceContext) Size() (size int) {
-	if m == nil {
+func (m *SourceContext) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *SourceContext) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.FileName != "" {

@@ -73,12 +73,15 @@ func (m *Struct) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Struct) Size() (size int) {
-	if m == nil {
+func (m *Struct) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Struct) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	for k, v := range m.Fields {
-		size += 1 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeMessage(v))
+		size += 1 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
 	}
 	return size + len(m.unknownFields)
 }
@@ -91,11 +94,11 @@ func (m *Struct) MarshalTo(e *wire.Encoder) {
 	for _, k := range wire.SortedStringKeys(m.Fields) {
 		v := m.Fields[k]
 		e.Tag(1, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeMessage(v)))
+		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.SizeAt(e.Depth()+2))))
 		e.Tag(1, wire.BytesType)
 		e.Str(k)
 		e.Tag(2, wire.BytesType)
-		e.Message(v)
+		e.EntryMessage(v)
 	}
 	e.Raw(m.unknownFields)
 }
@@ -198,8 +201,11 @@ func (m *Value) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Value) Size() (size int) {
-	if m == nil {
+func (m *Value) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Value) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if x, ok := m.Kind.(*Value_NullValue); ok {
@@ -215,10 +221,10 @@ func (m *Value) Size() (size int) {
 		size += 1 + 1
 	}
 	if x, ok := m.Kind.(*Value_StructValue); ok {
-		size += 1 + wire.SizeMessage(x.StructValue)
+		size += 1 + wire.SizeBytes(x.StructValue.SizeAt(depth+1))
 	}
 	if x, ok := m.Kind.(*Value_ListValue); ok {
-		size += 1 + wire.SizeMessage(x.ListValue)
+		size += 1 + wire.SizeBytes(x.ListValue.SizeAt(depth+1))
 	}
 	return size + len(m.unknownFields)
 }
@@ -423,12 +429,15 @@ func (m *ListValue) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *ListValue) Size() (size int) {
-	if m == nil {
+func (m *ListValue) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *ListValue) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	for _, v := range m.Values {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	return size + len(m.unknownFields)
 }

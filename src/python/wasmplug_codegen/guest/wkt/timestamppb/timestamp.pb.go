@@ -124,8 +124,11 @@ func (m *Timestamp) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Timestamp) Size() (size int) {
-	if m == nil {
+func (m *Timestamp) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Timestamp) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Seconds != 0 {

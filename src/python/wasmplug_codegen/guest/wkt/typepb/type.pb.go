@@ -161,24 +161,27 @@ func (m *Type) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Type) Size() (size int) {
-	if m == nil {
+func (m *Type) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Type) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {
 		size += 1 + wire.SizeBytes(len(m.Name))
 	}
 	for _, v := range m.Fields {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	for _, v := range m.Oneofs {
 		size += 1 + wire.SizeBytes(len(v))
 	}
 	for _, v := range m.Options {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	if m.SourceContext != nil {
-		size += 1 + wire.SizeMessage(m.SourceContext)
+		size += 1 + wire.SizeBytes(m.SourceContext.SizeAt(depth+1))
 	}
 	if m.Syntax != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Syntax))
@@ -371,8 +374,11 @@ func (m *Field) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Field) Size() (size int) {
-	if m == nil {
+func (m *Field) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Field) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Kind != 0 {
@@ -397,7 +403,7 @@ func (m *Field) Size() (size int) {
 		size += 1 + 1
 	}
 	for _, v := range m.Options {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	if m.JsonName != "" {
 		size += 1 + wire.SizeBytes(len(m.JsonName))
@@ -623,21 +629,24 @@ func (m *Enum) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Enum) Size() (size int) {
-	if m == nil {
+func (m *Enum) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Enum) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {
 		size += 1 + wire.SizeBytes(len(m.Name))
 	}
 	for _, v := range m.Enumvalue {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	for _, v := range m.Options {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	if m.SourceContext != nil {
-		size += 1 + wire.SizeMessage(m.SourceContext)
+		size += 1 + wire.SizeBytes(m.SourceContext.SizeAt(depth+1))
 	}
 	if m.Syntax != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Syntax))
@@ -798,8 +807,11 @@ func (m *EnumValue) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *EnumValue) Size() (size int) {
-	if m == nil {
+func (m *EnumValue) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *EnumValue) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {
@@ -809,7 +821,7 @@ func (m *EnumValue) Size() (size int) {
 		size += 1 + wire.SizeVarint(uint64(m.Number))
 	}
 	for _, v := range m.Options {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	return size + len(m.unknownFields)
 }
@@ -915,15 +927,18 @@ func (m *Option) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Option) Size() (size int) {
-	if m == nil {
+func (m *Option) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Option) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {
 		size += 1 + wire.SizeBytes(len(m.Name))
 	}
 	if m.Value != nil {
-		size += 1 + wire.SizeMessage(m.Value)
+		size += 1 + wire.SizeBytes(m.Value.SizeAt(depth+1))
 	}
 	return size + len(m.unknownFields)
 }

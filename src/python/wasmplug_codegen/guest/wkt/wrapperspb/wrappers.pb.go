@@ -35,8 +35,11 @@ func (m *DoubleValue) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *DoubleValue) Size() (size int) {
-	if m == nil {
+func (m *DoubleValue) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *DoubleValue) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if math.Float64bits(m.Value) != 0 {
@@ -104,8 +107,11 @@ func (m *FloatValue) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *FloatValue) Size() (size int) {
-	if m == nil {
+func (m *FloatValue) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *FloatValue) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if math.Float32bits(m.Value) != 0 {
@@ -173,8 +179,11 @@ func (m *Int64Value) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Int64Value) Size() (size int) {
-	if m == nil {
+func (m *Int64Value) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Int64Value) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Value != 0 {
@@ -242,8 +251,11 @@ func (m *UInt64Value) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *UInt64Value) Size() (size int) {
-	if m == nil {
+func (m *UInt64Value) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *UInt64Value) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Value != 0 {
@@ -311,8 +323,11 @@ func (m *Int32Value) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Int32Value) Size() (size int) {
-	if m == nil {
+func (m *Int32Value) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Int32Value) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Value != 0 {
@@ -380,8 +395,11 @@ func (m *UInt32Value) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *UInt32Value) Size() (size int) {
-	if m == nil {
+func (m *UInt32Value) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *UInt32Value) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Value != 0 {
@@ -449,8 +467,11 @@ func (m *BoolValue) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *BoolValue) Size() (size int) {
-	if m == nil {
+func (m *BoolValue) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *BoolValue) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Value {
@@ -518,8 +539,11 @@ func (m *StringValue) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *StringValue) Size() (size int) {
-	if m == nil {
+func (m *StringValue) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *StringValue) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Value != "" {
@@ -587,8 +611,11 @@ func (m *BytesValue) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *BytesValue) Size() (size int) {
-	if m == nil {
+func (m *BytesValue) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *BytesValue) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if len(m.Value) != 0 {

@@ -35,8 +35,11 @@ func (m *GreetRequest) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *GreetRequest) Size() (size int) {
-	if m == nil {
+func (m *GreetRequest) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *GreetRequest) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {
@@ -98,8 +101,11 @@ func (m *GreetReply) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *GreetReply) Size() (size int) {
-	if m == nil {
+func (m *GreetReply) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *GreetReply) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Message != "" {

@@ -204,8 +204,11 @@ func (m *AllTypes) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *AllTypes) Size() (size int) {
-	if m == nil {
+func (m *AllTypes) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *AllTypes) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if math.Float64bits(m.FDouble) != 0 {
@@ -257,7 +260,7 @@ func (m *AllTypes) Size() (size int) {
 		size += 2 + wire.SizeVarint(uint64(m.FEnum))
 	}
 	if m.FNested != nil {
-		size += 2 + wire.SizeMessage(m.FNested)
+		size += 2 + wire.SizeBytes(m.FNested.SizeAt(depth+1))
 	}
 	if m.FNestedEnum != 0 {
 		size += 2 + wire.SizeVarint(uint64(m.FNestedEnum))
@@ -350,7 +353,7 @@ func (m *AllTypes) Size() (size int) {
 		size += 2 + wire.SizeBytes(p)
 	}
 	for _, v := range m.RNested {
-		size += 2 + wire.SizeMessage(v)
+		size += 2 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	for _, v := range m.RUnpacked {
 		size += 2 + wire.SizeVarint(uint64(v))
@@ -406,7 +409,7 @@ func (m *AllTypes) Size() (size int) {
 		size += 2 + wire.SizeVarint(uint64(*m.OEnum))
 	}
 	if m.ONested != nil {
-		size += 2 + wire.SizeMessage(m.ONested)
+		size += 2 + wire.SizeBytes(m.ONested.SizeAt(depth+1))
 	}
 	for k, v := range m.MInt32 {
 		size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeBytes(len(v)))
@@ -448,7 +451,7 @@ func (m *AllTypes) Size() (size int) {
 		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeVarint(uint64(v)))
 	}
 	for k, v := range m.MNested {
-		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeMessage(v))
+		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
 	}
 	for k, v := range m.MUint {
 		size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeVarint(v))
@@ -466,7 +469,7 @@ func (m *AllTypes) Size() (size int) {
 		size += 2 + wire.SizeVarint(uint64(x.CEnum))
 	}
 	if x, ok := m.Choice.(*AllTypes_CNested); ok {
-		size += 2 + wire.SizeMessage(x.CNested)
+		size += 2 + wire.SizeBytes(x.CNested.SizeAt(depth+1))
 	}
 	if x, ok := m.Choice.(*AllTypes_CBytes); ok {
 		size += 2 + wire.SizeBytes(len(x.CBytes))
@@ -481,13 +484,13 @@ func (m *AllTypes) Size() (size int) {
 		size += 2 + wire.SizeVarint(wire.EncodeZigZag(x.DSint64))
 	}
 	if x, ok := m.Other.(*AllTypes_DRecursive); ok {
-		size += 2 + wire.SizeMessage(x.DRecursive)
+		size += 2 + wire.SizeBytes(x.DRecursive.SizeAt(depth+1))
 	}
 	if m.Child != nil {
-		size += 2 + wire.SizeMessage(m.Child)
+		size += 2 + wire.SizeBytes(m.Child.SizeAt(depth+1))
 	}
 	for _, v := range m.Children {
-		size += 2 + wire.SizeMessage(v)
+		size += 2 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	if m.Last != "" {
 		size += 5 + wire.SizeBytes(len(m.Last))
@@ -925,11 +928,11 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	for _, k := range wire.SortedStringKeys(m.MNested) {
 		v := m.MNested[k]
 		e.Tag(74, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeMessage(v)))
+		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.SizeAt(e.Depth()+2))))
 		e.Tag(1, wire.BytesType)
 		e.Str(k)
 		e.Tag(2, wire.BytesType)
-		e.Message(v)
+		e.EntryMessage(v)
 	}
 	for _, k := range wire.SortedKeys(m.MUint) {
 		v := m.MUint[k]
@@ -2908,8 +2911,11 @@ func (m *AllTypes_Nested) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *AllTypes_Nested) Size() (size int) {
-	if m == nil {
+func (m *AllTypes_Nested) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *AllTypes_Nested) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.A != 0 {
@@ -2919,7 +2925,7 @@ func (m *AllTypes_Nested) Size() (size int) {
 		size += 1 + wire.SizeBytes(len(m.B))
 	}
 	if m.Inner != nil {
-		size += 1 + wire.SizeMessage(m.Inner)
+		size += 1 + wire.SizeBytes(m.Inner.SizeAt(depth+1))
 	}
 	if len(m.E) > 0 {
 		p := 0
@@ -3059,8 +3065,11 @@ func (m *Names) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Names) Size() (size int) {
-	if m == nil {
+func (m *Names) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Names) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Size_ != 0 {
@@ -3250,8 +3259,11 @@ func (m *Names_Kind) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Names_Kind) Size() (size int) {
-	if m == nil {
+func (m *Names_Kind) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Names_Kind) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	return size + len(m.unknownFields)
@@ -3289,8 +3301,11 @@ func (m *Empty) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Empty) Size() (size int) {
-	if m == nil {
+func (m *Empty) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Empty) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	return size + len(m.unknownFields)

@@ -76,8 +76,11 @@ func (m *GreetRequest) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *GreetRequest) Size() (size int) {
-	if m == nil {
+func (m *GreetRequest) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *GreetRequest) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Name != "" {
@@ -138,8 +141,11 @@ func (m *GreetReply) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *GreetReply) Size() (size int) {
-	if m == nil {
+func (m *GreetReply) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *GreetReply) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Message != "" {
@@ -200,8 +206,11 @@ func (m *NextRequest) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *NextRequest) Size() (size int) {
-	if m == nil {
+func (m *NextRequest) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *NextRequest) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Step != 0 {
@@ -262,8 +271,11 @@ func (m *NextReply) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *NextReply) Size() (size int) {
-	if m == nil {
+func (m *NextReply) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *NextReply) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Value != 0 {
@@ -324,8 +336,11 @@ func (m *HttpGetRequest) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *HttpGetRequest) Size() (size int) {
-	if m == nil {
+func (m *HttpGetRequest) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *HttpGetRequest) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Url != "" {
@@ -387,8 +402,11 @@ func (m *HttpGetReply) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *HttpGetReply) Size() (size int) {
-	if m == nil {
+func (m *HttpGetReply) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *HttpGetReply) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if len(m.Body) != 0 {
@@ -470,8 +488,11 @@ func (m *LogRequest) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *LogRequest) Size() (size int) {
-	if m == nil {
+func (m *LogRequest) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *LogRequest) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Message != "" {
@@ -551,8 +572,11 @@ func (m *GetRequest) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *GetRequest) Size() (size int) {
-	if m == nil {
+func (m *GetRequest) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *GetRequest) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Key != "" {
@@ -613,8 +637,11 @@ func (m *GetReply) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *GetReply) Size() (size int) {
-	if m == nil {
+func (m *GetReply) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *GetReply) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Value != nil {

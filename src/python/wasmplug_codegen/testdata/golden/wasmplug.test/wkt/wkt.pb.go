@@ -60,69 +60,72 @@ func (m *Everything) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Everything) Size() (size int) {
-	if m == nil {
+func (m *Everything) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Everything) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Any != nil {
-		size += 1 + wire.SizeMessage(m.Any)
+		size += 1 + wire.SizeBytes(m.Any.SizeAt(depth+1))
 	}
 	if m.Struct != nil {
-		size += 1 + wire.SizeMessage(m.Struct)
+		size += 1 + wire.SizeBytes(m.Struct.SizeAt(depth+1))
 	}
 	if m.Value != nil {
-		size += 1 + wire.SizeMessage(m.Value)
+		size += 1 + wire.SizeBytes(m.Value.SizeAt(depth+1))
 	}
 	if m.List != nil {
-		size += 1 + wire.SizeMessage(m.List)
+		size += 1 + wire.SizeBytes(m.List.SizeAt(depth+1))
 	}
 	if m.Null != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Null))
 	}
 	if m.Timestamp != nil {
-		size += 1 + wire.SizeMessage(m.Timestamp)
+		size += 1 + wire.SizeBytes(m.Timestamp.SizeAt(depth+1))
 	}
 	if m.Duration != nil {
-		size += 1 + wire.SizeMessage(m.Duration)
+		size += 1 + wire.SizeBytes(m.Duration.SizeAt(depth+1))
 	}
 	if m.FieldMask != nil {
-		size += 1 + wire.SizeMessage(m.FieldMask)
+		size += 1 + wire.SizeBytes(m.FieldMask.SizeAt(depth+1))
 	}
 	if m.Empty != nil {
-		size += 1 + wire.SizeMessage(m.Empty)
+		size += 1 + wire.SizeBytes(m.Empty.SizeAt(depth+1))
 	}
 	if m.DoubleValue != nil {
-		size += 1 + wire.SizeMessage(m.DoubleValue)
+		size += 1 + wire.SizeBytes(m.DoubleValue.SizeAt(depth+1))
 	}
 	if m.FloatValue != nil {
-		size += 1 + wire.SizeMessage(m.FloatValue)
+		size += 1 + wire.SizeBytes(m.FloatValue.SizeAt(depth+1))
 	}
 	if m.Int64Value != nil {
-		size += 1 + wire.SizeMessage(m.Int64Value)
+		size += 1 + wire.SizeBytes(m.Int64Value.SizeAt(depth+1))
 	}
 	if m.Uint64Value != nil {
-		size += 1 + wire.SizeMessage(m.Uint64Value)
+		size += 1 + wire.SizeBytes(m.Uint64Value.SizeAt(depth+1))
 	}
 	if m.Int32Value != nil {
-		size += 1 + wire.SizeMessage(m.Int32Value)
+		size += 1 + wire.SizeBytes(m.Int32Value.SizeAt(depth+1))
 	}
 	if m.Uint32Value != nil {
-		size += 1 + wire.SizeMessage(m.Uint32Value)
+		size += 1 + wire.SizeBytes(m.Uint32Value.SizeAt(depth+1))
 	}
 	if m.BoolValue != nil {
-		size += 2 + wire.SizeMessage(m.BoolValue)
+		size += 2 + wire.SizeBytes(m.BoolValue.SizeAt(depth+1))
 	}
 	if m.StringValue != nil {
-		size += 2 + wire.SizeMessage(m.StringValue)
+		size += 2 + wire.SizeBytes(m.StringValue.SizeAt(depth+1))
 	}
 	if m.BytesValue != nil {
-		size += 2 + wire.SizeMessage(m.BytesValue)
+		size += 2 + wire.SizeBytes(m.BytesValue.SizeAt(depth+1))
 	}
 	for _, v := range m.Times {
-		size += 2 + wire.SizeMessage(v)
+		size += 2 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	for k, v := range m.Values {
-		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeMessage(v))
+		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
 	}
 	return size + len(m.unknownFields)
 }
@@ -211,11 +214,11 @@ func (m *Everything) MarshalTo(e *wire.Encoder) {
 	for _, k := range wire.SortedStringKeys(m.Values) {
 		v := m.Values[k]
 		e.Tag(20, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeMessage(v)))
+		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.SizeAt(e.Depth()+2))))
 		e.Tag(1, wire.BytesType)
 		e.Str(k)
 		e.Tag(2, wire.BytesType)
-		e.Message(v)
+		e.EntryMessage(v)
 	}
 	e.Raw(m.unknownFields)
 }

@@ -41,21 +41,24 @@ func (m *QuoteRequest) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *QuoteRequest) Size() (size int) {
-	if m == nil {
+func (m *QuoteRequest) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *QuoteRequest) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Sku != "" {
 		size += 1 + wire.SizeBytes(len(m.Sku))
 	}
 	if m.Base != nil {
-		size += 1 + wire.SizeMessage(m.Base)
+		size += 1 + wire.SizeBytes(m.Base.SizeAt(depth+1))
 	}
 	for _, v := range m.Extras {
-		size += 1 + wire.SizeMessage(v)
+		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
 	for k, v := range m.ByRegion {
-		size += 1 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeMessage(v))
+		size += 1 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
 	}
 	if m.Status != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Status))
@@ -83,11 +86,11 @@ func (m *QuoteRequest) MarshalTo(e *wire.Encoder) {
 	for _, k := range wire.SortedStringKeys(m.ByRegion) {
 		v := m.ByRegion[k]
 		e.Tag(4, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeMessage(v)))
+		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.SizeAt(e.Depth()+2))))
 		e.Tag(1, wire.BytesType)
 		e.Str(k)
 		e.Tag(2, wire.BytesType)
-		e.Message(v)
+		e.EntryMessage(v)
 	}
 	if m.Status != 0 {
 		e.Tag(5, wire.VarintType)
@@ -232,8 +235,11 @@ func (m *RecordReply) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *RecordReply) Size() (size int) {
-	if m == nil {
+func (m *RecordReply) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *RecordReply) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Status != 0 {

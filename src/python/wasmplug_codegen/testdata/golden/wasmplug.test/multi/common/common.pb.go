@@ -51,8 +51,11 @@ func (m *Money) Unmarshal(b []byte) error {
 }
 
 // Size returns the length of m's encoding.
-func (m *Money) Size() (size int) {
-	if m == nil {
+func (m *Money) Size() int { return m.SizeAt(0) }
+
+// SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
+func (m *Money) SizeAt(depth int) (size int) {
+	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
 	if m.Currency != "" {
