@@ -4,7 +4,7 @@ The monorepo (tests/e2e/monorepo; `_BUILD` files become `BUILD`) has two plugin 
 importing the other and declaring host functions, a Go library wrapping the host functions
 (`wasm_go_library`), two plugins without BUILD files (`tailor` creates them) and a Python test
 loading both `.wasm` resources. The runtime, generator and Pants backend come from this repo's
-wheel (`src/python:wheel`, built by Pants for the test), unpacked onto the monorepo's `pythonpath`
+wheels (runtime, generator, backend; built by Pants for the test), unpacked onto the monorepo's `pythonpath`
 the way the README tells another repo to vendor it; Pants itself is reused from this repo's
 `.pants-bootstrap`.
 """
@@ -39,9 +39,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         build.rename(build.with_name("BUILD"))
     # This repo's wheel (a runtime_package_dependency): runtime + generator + backend, unpacked like
     # `pip install --no-deps --target`.
-    (wheel,) = Path(".").glob("**/wasmplug-*.whl")
-    with zipfile.ZipFile(wheel) as whl:
-        whl.extractall(repo / "src" / "python")
+    wheels = sorted(Path(".").glob("*.whl"))  # runtime_package_dependencies land at the root
+    assert len(wheels) == 3, wheels
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as whl:
+            whl.extractall(repo / "src" / "python")
     for name in ("default.lock", "pytest.lock", "requirements.txt"):
         shutil.copy(Path("3rdparty/python") / name, repo / "3rdparty" / "python" / name)
     # The launcher and bootstrap script; Pants' venv and pex are reused via PANTS_BOOTSTRAP_DIR.

@@ -7,7 +7,7 @@ from typing import Dict, List, Tuple
 
 import jinja2
 from google.protobuf.compiler import plugin_pb2
-from wasmplug_codegen import golang, python
+from wasmplug_codegen import contract, golang, python
 from wasmplug_codegen.model import File, GenerationError, Registry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -101,7 +101,12 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
     if out and not path.startswith(
         golang.WKT_PREFIX
     ):  # the WKT packages live in the runtime module
-        out.append((f"{path}/go.mod", render("go.mod.j2", import_path=path)))
+        out.append(
+            (
+                f"{path}/go.mod",
+                render("go.mod.j2", import_path=path, go_version=contract.MIN_GO_VERSION),
+            )
+        )
     return out
 
 

@@ -5,11 +5,10 @@ Codec code is built here as lists of Go lines; the templates in ``templates/`` l
 
 from __future__ import annotations
 
-import posixpath
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from wasmplug_codegen import contract
 from wasmplug_codegen.model import (
     FDP,
     Comments,
@@ -22,10 +21,9 @@ from wasmplug_codegen.model import (
     snake,
 )
 
-WIRE = "wasmplug.dev/guest/wire"
-GUEST = "wasmplug.dev/guest"
-WKT_PREFIX = "wasmplug.dev/guest/wkt/"
-DEFAULT_PREFIX = "wasmplug.gen/"
+WIRE = contract.GUEST_WIRE_PACKAGE
+GUEST = contract.GUEST_MODULE
+WKT_PREFIX = contract.WKT_PREFIX
 
 # Method names of generated messages; a field whose Go name collides gets a trailing "_".
 RESERVED = {
@@ -67,25 +65,8 @@ def camel(s: str) -> str:
     return "".join(out)
 
 
-def go_package(fp_name: str, go_pkg_opt: str, proto_pkg: str) -> Tuple[str, str]:
-    """(import path, package name) of the Go code for a .proto file."""
-    if fp_name.startswith("google/protobuf/"):
-        last = go_pkg_opt.split(";")[0].rsplit("/", 1)[-1] or "wktpb"
-        return WKT_PREFIX + last, last
-    if go_pkg_opt:
-        path, _, name = go_pkg_opt.partition(";")
-        return path, name or _ident(path.rsplit("/", 1)[-1])
-    d = posixpath.dirname(fp_name) or proto_pkg.replace(".", "/") or "root"
-    return DEFAULT_PREFIX + d, _ident(d.rsplit("/", 1)[-1])
-
-
-def _ident(s: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9_]", "_", s)
-    return "_" + s if s[:1].isdigit() else s
-
-
 def file_package(f: File) -> Tuple[str, str]:
-    return go_package(f.path, f.proto.options.go_package, f.package)
+    return contract.go_package(f.path, f.proto.options.go_package, f.package)
 
 
 def doc(comments: Comments) -> List[str]:

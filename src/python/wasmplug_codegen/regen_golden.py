@@ -16,7 +16,7 @@ import sys
 import tempfile
 from typing import Dict, List
 
-from wasmplug_codegen import protoc
+from wasmplug_codegen import contract, protoc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROTO_DIR = os.path.join(HERE, "testdata", "proto")
@@ -64,7 +64,7 @@ def golden() -> Dict[str, str]:
 def wkt() -> Dict[str, str]:
     """What ``guest/wkt/*/*.pb.go`` should hold, keyed relative to ``guest/wkt``."""
     files = _generate(WKT_PROTOS, [], "wkt=true")
-    prefix = "wasmplug.dev/guest/wkt/"
+    prefix = contract.WKT_PREFIX
     return {k[len(prefix) :]: v for k, v in files.items()}
 
 

@@ -37,6 +37,7 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
+from wasmplug_codegen import contract
 from wasmplug_pants.subsystems import WasmplugCodegen
 from wasmplug_pants.target_types import (
     AllPluginProtoTargets,
@@ -44,8 +45,6 @@ from wasmplug_pants.target_types import (
     PluginProtoPythonResolveField,
     PluginProtoSourcesField,
 )
-
-GENERATED_PY_SUFFIXES = ("_pb2", "_wasmplug")
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ async def map_plugin_protos_to_python_modules(
         resolve = tgt[PluginProtoPythonResolveField].normalized_value(python_setup)
         for f in files.snapshot.files:
             base = f[: -len(".proto")].replace("/", ".")
-            for suffix in GENERATED_PY_SUFFIXES:
+            for suffix in contract.GENERATED_PY_SUFFIXES:
                 resolves_to_modules[resolve][base + suffix].append(
                     ModuleProvider(tgt.address, ModuleProviderType.IMPL)
                 )

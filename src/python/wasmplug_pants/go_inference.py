@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from pants.engine.unions import UnionRule
 from pants.util.dirutil import group_by_dir
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
+from wasmplug_codegen import contract
 from wasmplug_pants.subsystems import WasmplugGo
 from wasmplug_pants.target_types import (
     AllPluginProtoTargets,
@@ -54,7 +54,6 @@ from wasmplug_pants.target_types import (
     WasmPluginSourcesField,
 )
 
-DEFAULT_GO_PREFIX = "wasmplug.gen/"
 _GO_PACKAGE_OPT_RE = re.compile(r"""^\s*option\s+go_package\s*=\s*["']([^"']*)["']\s*;""", re.M)
 _PROTO_PACKAGE_RE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
 _GO_PLUGIN_RE = re.compile(r"//\s*go:plugin\b")
@@ -74,19 +73,14 @@ def go_mod_module(go_mod: bytes) -> str | None:
 def proto_go_import_path(
     stripped_path: str, proto_source: str, go_package_field: str | None
 ) -> str:
-    """The Go import path the generator uses for a .proto (mirrors `codegen.golang.go_package`)."""
-    if go_package_field:
-        return go_package_field.split(";")[0]
-    m = _GO_PACKAGE_OPT_RE.search(proto_source)
-    if m and m.group(1):
-        return m.group(1).split(";")[0]
-    pkg = _PROTO_PACKAGE_RE.search(proto_source)
-    d = (
-        posixpath.dirname(stripped_path)
-        or (pkg.group(1).replace(".", "/") if pkg else "")
-        or "root"
+    """The Go import path the generator uses for a .proto, read from its source without protoc."""
+    option = _GO_PACKAGE_OPT_RE.search(proto_source)
+    package = _PROTO_PACKAGE_RE.search(proto_source)
+    return contract.go_import_path(
+        stripped_path,
+        go_package_field or (option.group(1) if option else ""),
+        package.group(1) if package else "",
     )
-    return DEFAULT_GO_PREFIX + d
 
 
 def go_imports(source: str) -> set[str]:

