@@ -5,7 +5,9 @@ from wasmplug_pants import (
     dependency_inference,
     generator,
     go_inference,
+    go_modules,
     go_toolchain,
+    go_workspace,
     subsystems,
 )
 from wasmplug_pants import target_types as target_types_module
@@ -24,6 +26,8 @@ def rules():
         *dependency_inference.rules(),
         *go_toolchain.rules(),
         *go_inference.rules(),
+        *go_modules.rules(),
+        *go_workspace.rules(),
         *wasm_build.rules(),
     ]
 

@@ -95,6 +95,14 @@ class WasmplugGo(Subsystem):
             directories (relative to the build root).
             """),
     )
+    module_proxy = StrOption(
+        default=None,
+        help=softwrap("""
+            `GOPROXY` for downloading the third-party modules that a `wasm_plugin`'s or
+            `wasm_go_library`'s go.mod requires (e.g. a company mirror). Unset: Go's built-in
+            default. Only the download uses it; `go build` runs with `GOPROXY=off`.
+            """),
+    )
     build_flags = StrListOption(
         default=[],
         advanced=True,

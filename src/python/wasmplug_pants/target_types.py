@@ -94,12 +94,18 @@ class GoGeneratedSourcesField(MultipleSourcesField):
 # -----------------------------------------------------------------------------------------------
 
 
-class WasmPluginSourcesField(MultipleSourcesField):
-    default = ("*.go", "!*_test.go", "go.mod", "go.sum")
+class WasmGoSourcesField(MultipleSourcesField):
+    """The sources of a `wasm_plugin` or `wasm_go_library`: one Go package, its tests, go.mod/go.sum."""
+
+    default = ("*.go", "go.mod", "go.sum")
     expected_file_extensions = (".go", ".mod", ".sum")
+
+
+class WasmPluginSourcesField(WasmGoSourcesField):
     help = generate_multiple_sources_field_help_message(
-        "The Go files of the plugin's `main` package (and its `go.mod`, if it has one). "
-        "Example: `sources=['*.go', '!*_test.go']`"
+        "The Go files of the plugin's `main` package, its `*_test.go` files (run natively by "
+        "`pants test`, not built into the `.wasm`) and its `go.mod`/`go.sum`, if it has them. "
+        "Example: `sources=['*.go', '!legacy_*.go']`"
     )
 
 
@@ -159,11 +165,10 @@ class WasmPlugin(Target):
 # -----------------------------------------------------------------------------------------------
 
 
-class WasmGoLibrarySourcesField(MultipleSourcesField):
-    default = ("*.go", "!*_test.go", "go.mod")
-    expected_file_extensions = (".go", ".mod")
+class WasmGoLibrarySourcesField(WasmGoSourcesField):
     help = generate_multiple_sources_field_help_message(
-        "The Go files of one library package. Example: `sources=['*.go', '!*_test.go']`"
+        "The Go files of one library package, its `*_test.go` files (run natively by `pants "
+        "test`) and its `go.mod`/`go.sum`, if it has them. Example: `sources=['*.go', '!*_test.go']`"
     )
 
 
