@@ -8,6 +8,7 @@ from wasmplug_pants import (
     go_modules,
     go_toolchain,
     go_workspace,
+    gofmt,
     subsystems,
 )
 from wasmplug_pants import target_types as target_types_module
@@ -25,6 +26,7 @@ def rules():
         *codegen.rules(),
         *dependency_inference.rules(),
         *go_toolchain.rules(),
+        *gofmt.rules(),
         *go_inference.rules(),
         *go_modules.rules(),
         *go_workspace.rules(),
