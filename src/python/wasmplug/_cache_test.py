@@ -3,15 +3,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import wasmplug
 import wasmtime
 from wasmplug import PluginConfig, _cache, _native
 
-Guest = Callable[[str], Traversable]
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; annotations only
+    from importlib.resources.abc import Traversable
+
+Guest = Callable[[str], "Traversable"]
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import wasmplug
@@ -13,7 +13,10 @@ from guests.hostreply.proto.hostreply_pb2 import Payload, Result, Results, Scrip
 from guests.hostreply.proto.hostreply_wasmplug import Relay, RelayPlugin
 from wasmplug import HostModule, PluginConfig
 
-Guest = Callable[[str], Traversable]
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; annotations only
+    from importlib.resources.abc import Traversable
+
+Guest = Callable[[str], "Traversable"]
 
 
 class Boom(RuntimeError):

@@ -1,10 +1,12 @@
 """wasmplug's own ctypes bindings to the wasmtime C API, and the per-call fast path.
 
-The shared library is the one the pinned `wasmtime` wheel ships, opened here without importing the
+The shared library is the one the installed `wasmtime` wheel ships, opened here without importing the
 `wasmtime` Python package: its generated bindings declare every function of the C API and cost 25-40 ms
 of a fresh process's startup. Only the functions the runtime uses are declared, with the signatures and
-struct layouts of wasmtime-py 50.0.1's `_bindings.py` (the C API of that exact release); the installed
-wheel's version is checked against `WASMTIME_VERSION` before the library is opened.
+struct layouts of wasmtime-py's `_bindings.py` for the releases in `SUPPORTED` (the few per-release
+differences are spelled out where they occur, keyed on `MAJOR`); the installed wheel's version is checked
+against that range before the library is opened. `SIGNATURES` records every bound function's C
+signature, which `_native_test.py` compares with the installed wheel's own bindings.
 
 Every C object has one owner object (`close()`, or garbage collection, deletes it exactly once) and raw
 addresses are only used while their owner is alive. C API errors and traps are turned into `CError` here;
@@ -39,8 +41,11 @@ if TYPE_CHECKING:
     # inference adds the wasmtime requirement (here, in the wheel's metadata, and in repos vendoring the sources).
     import wasmtime  # noqa: F401
 
-# The wasmtime release whose C API is declared below (keep in step with 3rdparty/python's pin).
-WASMTIME_VERSION = "50.0.1"
+# The wasmtime major releases whose C API is declared below: [first, end). Below 39 there is no
+# wasi_config_set_stdout_custom (guest output would need another route); each new major may change the
+# C API, so the end moves only after checking that release's bindings (keep 3rdparty/python in step).
+SUPPORTED = (39, 51)
+REQUIREMENT = f"wasmtime>={SUPPORTED[0]},<{SUPPORTED[1]}"
 
 
 class CError(Exception):
@@ -69,8 +74,8 @@ _LIBNAMES = {"linux": "_libwasmtime.so", "darwin": "_libwasmtime.dylib", "win32"
 
 def find_library(package_dirs: Iterable[str]) -> tuple[str, str]:
     """(path of the shared library, its version): the library inside the `wasmtime` package directory,
-    the version from the `wasmtime-<version>.dist-info` beside it. ImportError unless the version is the
-    one these bindings were written for: calling another release's C API with these layouts is undefined.
+    the version from the `wasmtime-<version>.dist-info` beside it. ImportError unless the version is in
+    `SUPPORTED`: calling another release's C API with these layouts is undefined.
     """
     libname = _LIBNAMES.get(sys.platform)
     if libname is None:
@@ -82,7 +87,7 @@ def find_library(package_dirs: Iterable[str]) -> tuple[str, str]:
     else:
         raise ImportError(
             f"wasmplug: the wasmtime wheel's native library ({_platform_dir()}/{libname}) was not "
-            f"found; install wasmtime=={WASMTIME_VERSION}"
+            f"found; install {REQUIREMENT}"
         )
     site = os.path.dirname(os.path.abspath(pkg))
     # Not importlib.metadata (tens of ms at import) nor glob (pattern compilation): one listdir.
@@ -91,13 +96,18 @@ def find_library(package_dirs: Iterable[str]) -> tuple[str, str]:
         for n in os.listdir(site)
         if n.startswith("wasmtime-") and n.endswith(".dist-info")
     )
-    if versions != [WASMTIME_VERSION]:
+    if len(versions) != 1 or not SUPPORTED[0] <= _major(versions[0]) < SUPPORTED[1]:
         found = ", ".join(versions) or "no wasmtime-*.dist-info"
         raise ImportError(
-            f"wasmplug's wasmtime bindings are written for wasmtime {WASMTIME_VERSION}, but {site} "
-            f"has {found}; install wasmtime=={WASMTIME_VERSION}"
+            f"wasmplug's wasmtime bindings support {REQUIREMENT}, but {site} has {found}; "
+            f"install {REQUIREMENT}"
         )
     return lib, versions[0]
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else -1
 
 
 def _wasmtime_package_dirs() -> list[str]:
@@ -107,12 +117,13 @@ def _wasmtime_package_dirs() -> list[str]:
     spec = PathFinder.find_spec("wasmtime")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(
-            f"wasmplug needs the wasmtime package (wasmtime=={WASMTIME_VERSION}); it is not installed"
+            f"wasmplug needs the wasmtime package ({REQUIREMENT}); it is not installed"
         )
     return list(spec.submodule_search_locations)
 
 
 LIBRARY, VERSION = find_library(_wasmtime_package_dirs())
+MAJOR = _major(VERSION)
 
 
 def library_identity() -> str:
@@ -131,10 +142,23 @@ _LIB = ctypes.CDLL(LIBRARY)
 _QUICK = ctypes.PyDLL(LIBRARY)
 
 
+# name -> (restype, argtypes) of every C function bound below, as the C API declares it (checked against
+# wasmtime-py's generated bindings by _native_test.py).
+SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {}
+
+
 def _fn(lib: ctypes.CDLL, name: str, restype: Any, *argtypes: Any) -> Any:
+    f = _unchecked(lib, name, restype, *argtypes)
+    f.argtypes = argtypes
+    return f
+
+
+def _unchecked(lib: ctypes.CDLL, name: str, restype: Any, *argtypes: Any) -> Any:
+    """A function called with pre-built ctypes objects of exactly `argtypes` (so ctypes converts
+    nothing per call): its argtypes stay unset, the signature is recorded all the same."""
     f = getattr(lib, name)
     f.restype = restype
-    f.argtypes = argtypes
+    SIGNATURES[name] = (restype, argtypes)
     return f
 
 
@@ -162,9 +186,15 @@ EXTERN_FUNC = 0  # wasmtime_extern_kind_t
 EXTERN_MEMORY = 3
 EXTERN_OF = Extern.of.offset  # where the union (the wasmtime_func_t / wasmtime_memory_t) starts
 TRAP_INTERRUPT = 10  # wasmtime_trap_code_t
-TRAP_OUT_OF_FUEL = 11
+TRAP_OUT_OF_FUEL = 11 if MAJOR >= 42 else 12  # 42 dropped ALWAYS_TRAP_ADAPTER (11) before it
 _VALKINDS = {0: "i32", 1: "i64", 2: "f32", 3: "f64", 4: "v128", 128: "externref", 129: "funcref"}
 _VP = c_void_p
+
+# Raw host callback: (env, caller, args_and_results, nargs) -> wasm_trap_t* (0 = no trap).
+# Plain c_void_p arguments arrive as ints: no ctypes objects are built per call.
+HOST_CALLBACK = ctypes.CFUNCTYPE(c_size_t, c_void_p, c_void_p, c_void_p, c_size_t)
+# WASI output callback: (data, buf, len) -> bytes written or -errno.
+OUTPUT_CALLBACK = ctypes.CFUNCTYPE(c_ssize_t, c_void_p, c_void_p, c_size_t)
 
 # ------------------------------------------------------------------------------------------ functions
 _byte_vec_delete = _fn(_LIB, "wasm_byte_vec_delete", None, POINTER(ByteVec))
@@ -210,9 +240,14 @@ _pre_delete = _fn(_LIB, "wasmtime_instance_pre_delete", None, _VP)
 _pre_instantiate = _fn(
     _LIB, "wasmtime_instance_pre_instantiate", _VP, _VP, _VP, POINTER(InstanceHandle), POINTER(_VP)
 )
-# argtypes unset: called with explicit ctypes objects (the callback types differ per call site)
-_define_unchecked = _LIB.wasmtime_linker_define_func_unchecked
-_define_unchecked.restype = _VP
+# (linker, module, len, name, len, functype, callback, env, finalizer): the finalizer is passed as a
+# plain function address (_C_NOOP_FINALIZER).
+_define_unchecked = _unchecked(
+    _LIB,
+    "wasmtime_linker_define_func_unchecked",
+    _VP,
+    *(_VP, c_char_p, c_size_t, c_char_p, c_size_t, _VP, HOST_CALLBACK, _VP, _VP),
+)
 
 _store_new = _fn(_LIB, "wasmtime_store_new", _VP, _VP, _VP, _VP)
 _store_context = _fn(_LIB, "wasmtime_store_context", _VP, _VP)
@@ -241,30 +276,27 @@ _wasi_set_argv = _fn(_LIB, "wasi_config_set_argv", c_bool, _VP, c_size_t, POINTE
 _wasi_set_env = _fn(
     _LIB, "wasi_config_set_env", c_bool, _VP, c_size_t, POINTER(c_char_p), POINTER(c_char_p)
 )
-_wasi_preopen_dir = _fn(_LIB, "wasi_config_preopen_dir", c_bool, _VP, c_char_p, c_char_p, c_bool)
-_set_stdout_custom = _LIB.wasi_config_set_stdout_custom  # argtypes unset, like _define_unchecked
-_set_stdout_custom.restype = None
-_set_stderr_custom = _LIB.wasi_config_set_stderr_custom
-_set_stderr_custom.restype = None
+if MAJOR >= 48:  # (config, host, guest, fs_mutable)
+    _wasi_preopen_dir = _fn(
+        _LIB, "wasi_config_preopen_dir", c_bool, _VP, c_char_p, c_char_p, c_bool
+    )
+else:  # (config, host, guest, wasi_dir_perms, wasi_file_perms): flags READ=1, WRITE=2
+    _wasi_preopen_dir = _fn(
+        _LIB, "wasi_config_preopen_dir", c_bool, _VP, c_char_p, c_char_p, c_size_t, c_size_t
+    )
+_OUTPUT_ARGS = (_VP, OUTPUT_CALLBACK, _VP, _VP)  # (config, callback, data, finalizer)
+_set_stdout_custom = _unchecked(_LIB, "wasi_config_set_stdout_custom", None, *_OUTPUT_ARGS)
+_set_stderr_custom = _unchecked(_LIB, "wasi_config_set_stderr_custom", None, *_OUTPUT_ARGS)
 
-# The hot path: argtypes unset, called with pre-built ctypes objects.
-call_unchecked = _LIB.wasmtime_func_call_unchecked
-call_unchecked.restype = _VP
+# The hot path, called with pre-built ctypes objects: (context, func, values, nvalues, trap out).
+_CALL_ARGS = (_VP, _VP, _VP, c_size_t, _VP)
+call_unchecked = _unchecked(_LIB, "wasmtime_func_call_unchecked", _VP, *_CALL_ARGS)
 # The same, keeping the GIL: for short re-entrant calls (malloc) from a host callback, which already
 # holds it; releasing and re-taking it there costs more than the call.
-call_unchecked_quick = _QUICK.wasmtime_func_call_unchecked
-call_unchecked_quick.restype = _VP
-set_epoch_deadline = _QUICK.wasmtime_context_set_epoch_deadline
-set_epoch_deadline.restype = (
-    None  # argtypes unset: called per call with (c_void_p, c_uint64) objects
-)
+call_unchecked_quick = _unchecked(_QUICK, "wasmtime_func_call_unchecked", _VP, *_CALL_ARGS)
+set_epoch_deadline = _unchecked(_QUICK, "wasmtime_context_set_epoch_deadline", None, _VP, c_uint64)
 set_fuel = _fn(_QUICK, "wasmtime_context_set_fuel", _VP, _VP, c_uint64)
 
-# Raw host callback: (env, caller, args_and_results, nargs) -> wasm_trap_t* (0 = no trap).
-# Plain c_void_p arguments arrive as ints: no ctypes objects are built per call.
-HOST_CALLBACK = ctypes.CFUNCTYPE(c_size_t, c_void_p, c_void_p, c_void_p, c_size_t)
-# WASI output callback: (data, buf, len) -> bytes written or -errno.
-OUTPUT_CALLBACK = ctypes.CFUNCTYPE(c_ssize_t, c_void_p, c_void_p, c_size_t)
 # Finalizers (host functions, output streams) run when wasmtime drops them, possibly on one of its own
 # threads and possibly while Python is shutting down, where a Python finalizer aborts the process.
 # Ours have nothing to free (env is NULL): libc's free(NULL) is a pure-C no-op.
@@ -508,7 +540,8 @@ def new_wasi(
     ):
         raise CError("failed to configure the environment")
     for host, guest, writable in preopens:
-        if not _wasi_preopen_dir(wasi.ptr, host.encode(), guest.encode(), writable):
+        perms = (writable,) if MAJOR >= 48 else (3, 3) if writable else (1, 1)
+        if not _wasi_preopen_dir(wasi.ptr, host.encode(), guest.encode(), *perms):
             raise CError(f"failed to preopen {host!r} as {guest!r}")
     return wasi
 

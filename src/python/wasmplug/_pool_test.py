@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import wasmplug
 from wasmplug import PluginConfig
 
-Guest = Callable[[str], Traversable]
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; annotations only
+    from importlib.resources.abc import Traversable
+
+Guest = Callable[[str], "Traversable"]
 
 
 InThreads = Callable[[Callable[[int], None], int], None]

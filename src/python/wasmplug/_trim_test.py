@@ -6,12 +6,15 @@ import os
 import struct
 import sys
 from collections.abc import Callable
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import wasmplug
 from wasmplug import PluginConfig, _trim
+
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; annotations only
+    from importlib.resources.abc import Traversable
 
 P = mmap.PAGESIZE
 pytestmark = pytest.mark.skipif(

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import wasmplug
 from wasmplug import PluginConfig, Preopen
 from wasmplug._wasi import panic_text
 
-Guest = Callable[[str], Traversable]
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; annotations only
+    from importlib.resources.abc import Traversable
+
+Guest = Callable[[str], "Traversable"]
 
 
 @pytest.fixture

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import importlib.resources
 from collections.abc import Callable
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; annotations only
+    from importlib.resources.abc import Traversable
 
 
 def guest_wasm(name: str) -> Traversable:

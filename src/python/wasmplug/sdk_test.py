@@ -6,8 +6,8 @@ import asyncio
 import io
 import time
 from collections.abc import Callable
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import wasmplug
@@ -15,7 +15,10 @@ from greeting.greeting_pb2 import GreetRequest
 from greeting.greeting_wasmplug import GreeterPlugin
 from wasmplug import PluginConfig
 
-Guest = Callable[[str], Traversable]
+if TYPE_CHECKING:  # importlib.resources.abc is 3.11+; annotations only
+    from importlib.resources.abc import Traversable
+
+Guest = Callable[[str], "Traversable"]
 
 
 def test_generated_client_round_trip(guest: Guest, cache_dir: Path) -> None:
