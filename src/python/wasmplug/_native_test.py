@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _ctypes import CFuncPtr  # the base of every foreign function and callback type
 from wasmplug import _native
 
 
@@ -76,7 +77,7 @@ def _c_type_mismatch(ours: Any, theirs: Any) -> str | None:
     if ours is None or theirs is None:
         return None if ours is theirs else f"{ours} vs {theirs}"
     if ours is ctypes.c_void_p:
-        pointer = (ctypes._Pointer, ctypes._CFuncPtr, ctypes.c_void_p, ctypes.c_char_p)
+        pointer = (ctypes._Pointer, CFuncPtr, ctypes.c_void_p, ctypes.c_char_p)
         return None if issubclass(theirs, pointer) else f"pointer vs {theirs.__name__}"
     if ours is ctypes.c_char_p:  # bytes: theirs is char* or uint8_t*
         ok = theirs is ctypes.c_char_p or (
@@ -89,8 +90,8 @@ def _c_type_mismatch(ours: Any, theirs: Any) -> str | None:
             return f"{ours.__name__} vs {theirs.__name__}"
         inner = _c_type_mismatch(ours._type_, theirs._type_)
         return None if inner is None else f"pointer to ({inner})"
-    if issubclass(ours, ctypes._CFuncPtr):
-        if not issubclass(theirs, ctypes._CFuncPtr) or ours._flags_ != theirs._flags_:
+    if issubclass(ours, CFuncPtr):
+        if not issubclass(theirs, CFuncPtr) or ours._flags_ != theirs._flags_:
             return f"callback vs {theirs.__name__}"
         if len(ours._argtypes_) != len(theirs._argtypes_):
             return f"callback of {len(ours._argtypes_)} vs {len(theirs._argtypes_)} arguments"
@@ -125,7 +126,7 @@ def test_every_bound_function_matches_the_wheels_bindings() -> None:
     `_bindings.py` of the installed release, which declares the whole C API from its headers."""
     from wasmtime import _bindings as b
 
-    bound = {f.__name__: f for f in vars(_native).values() if isinstance(f, ctypes._CFuncPtr)}
+    bound = {getattr(f, "__name__"): f for f in vars(_native).values() if isinstance(f, CFuncPtr)}
     assert bound, "no bound functions found"
     assert sorted(bound.keys() - _native.SIGNATURES.keys()) == [], "bound without a signature"
     problems = []
