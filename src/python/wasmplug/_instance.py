@@ -104,9 +104,17 @@ class Instance:
                 self._refuel(_MAX_FUEL)  # _initialize runs unmetered; calls get their own budget
             if self._current is not None:
                 self._current.inst = self  # Go init code may already call the host
+            if config.timeout is not None:
+                # A plugin that hangs in its start function or _initialize must not hang the host.
+                _set_deadline(self.ctx, image.engine.ticker.arm(config.timeout))
+                self.timeout = config.timeout
             try:
                 self._handle = _native.instantiate(store, image.pre)
             except _native.CError as exc:
+                if exc.trap_code == _native.TRAP_INTERRUPT:
+                    raise LoadError(
+                        f"plugin start function did not finish within timeout={config.timeout:g} s"
+                    ) from DeadlineExceeded("start function: deadline exceeded")
                 if config.memory_limit is not None and "memory" in str(exc) and "limit" in str(exc):
                     raise MemoryLimitError(
                         f"plugin needs more memory than memory_limit={config.memory_limit}"
@@ -121,9 +129,6 @@ class Instance:
             self._malloc = self._raw("malloc", 1)
             self._free = self._raw("free", 1)
             self._request = self._raw("wasmplug_request", 1) if image.has_request else None
-            if config.timeout is not None:  # a plugin that hangs in init must not hang the host
-                _set_deadline(self.ctx, image.engine.ticker.arm(config.timeout))
-                self.timeout = config.timeout
             if image.has_initialize:
                 init = self._raw("_initialize", 0)
                 try:

@@ -49,7 +49,9 @@ REQUIREMENT = f"wasmtime>={SUPPORTED[0]},<{SUPPORTED[1]}"
 
 
 class CError(Exception):
-    """An error or trap reported by the wasmtime C API (its message)."""
+    """An error or trap reported by the wasmtime C API (its message; a trap's code, if it has one)."""
+
+    trap_code: int | None = None
 
 
 # --------------------------------------------------------------------------------------- finding the library
@@ -572,7 +574,10 @@ def instantiate(store: Store, pre: InstancePre) -> InstanceHandle:
             _trap_delete(trap.value)
         raise CError(error_message(err))
     if trap.value:
-        raise CError(take_trap(trap.value)[1])
+        code, message = take_trap(trap.value)
+        exc = CError(message)
+        exc.trap_code = code  # e.g. TRAP_INTERRUPT: the start function ran past the deadline
+        raise exc
     return inst
 
 

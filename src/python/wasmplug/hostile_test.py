@@ -315,3 +315,42 @@ def test_reply_buffer_announcement_failures(cache_dir: Path) -> None:
     hanging = module('(func (export "wasmplug_abi") (result i32) (loop $l br $l) i32.const 2)')
     with pytest.raises(wasmplug.LoadError, match="deadline"):
         load(hanging, cache_dir, timeout=0.05)
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["cache", "no-cache"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "(func $s (loop $l br $l)) (start $s)",
+        '(func (export "_initialize") (loop $l br $l))',
+    ],
+    ids=["start", "_initialize"],
+)
+def test_load_that_hangs_is_under_the_deadline(cache_dir: Path, cached: bool, body: str) -> None:
+    """A start function or `_initialize` that never returns: load fails in time with a typed error."""
+    import threading
+    import time
+
+    wasm = module(body)
+    errors: list[BaseException] = []
+    times: list[float] = []
+
+    def load_it() -> None:
+        start = time.monotonic()
+        cfg = PluginConfig(cache_dir=cache_dir if cached else False, timeout=0.2)
+        try:
+            wasmplug.Plugin.load(wasm, config=cfg).close()
+        except BaseException as exc:
+            errors.append(exc)
+        times.append(time.monotonic() - start)
+
+    # A daemon thread: a hang fails the test instead of hanging the run.
+    t = threading.Thread(target=load_it, daemon=True)
+    t.start()
+    t.join(10)
+    assert times, "Plugin.load did not return within 10 s"
+    [exc], [elapsed] = errors, times
+    assert isinstance(exc, wasmplug.LoadError), exc
+    assert "0.2 s" in str(exc)
+    assert isinstance(exc.__cause__, wasmplug.DeadlineExceeded)
+    assert elapsed < 2.0  # deadline + 50 ms when alone (tests/bench prints it); generous for CI
