@@ -98,6 +98,26 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
                 ),
             )
         )
+        # The same API for native builds (Go unit tests, vet, editors), without the wasm ABI.
+        nimp = golang.Imports(path)
+        if host_svcs:
+            nimp.use("context")
+            nimp.use("errors")
+        ngen = golang.MessageGen(reg, f, nimp)
+        native_hosts = [golang.service(ngen, s) for s in f.host_services()]
+        out.append(
+            (
+                f"{path}/{base}_plugin_native.pb.go",
+                render(
+                    "plugin_native.go.j2",
+                    source=f.path,
+                    package=pkg,
+                    imports=nimp.lines(),
+                    plugins=plugin_svcs,
+                    hosts=native_hosts,
+                ),
+            )
+        )
     if out and not path.startswith(
         golang.WKT_PREFIX
     ):  # the WKT packages live in the runtime module
