@@ -139,7 +139,7 @@ class GoWorkspace:
     generated_import_paths: tuple[str, ...]  # generated SDK modules (not the guest runtime)
     module_dirs: tuple[GoModuleDir, ...]
     module_cache: Digest  # EMPTY_DIGEST when no go.mod requires a third-party module
-    go_work: bytes
+    go_version: tuple[int, int]  # the go.work's `go` directive
 
 
 def _without_tests(digest: Digest) -> Get:
@@ -298,7 +298,7 @@ async def go_workspace(request: GoWorkspaceRequest) -> GoWorkspace:
         generated_import_paths=tuple(generated_import_paths),
         module_dirs=tuple(modules),
         module_cache=module_cache,
-        go_work=go_work,
+        go_version=go_version,
     )
 
 

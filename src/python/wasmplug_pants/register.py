@@ -6,8 +6,10 @@ from wasmplug_pants import (
     generator,
     go_inference,
     go_modules,
+    go_test,
     go_toolchain,
     go_workspace,
+    go_workspace_goal,
     gofmt,
     subsystems,
 )
@@ -30,6 +32,8 @@ def rules():
         *go_inference.rules(),
         *go_modules.rules(),
         *go_workspace.rules(),
+        *go_test.rules(),
+        *go_workspace_goal.rules(),
         *wasm_build.rules(),
     ]
 

@@ -110,8 +110,14 @@ def generator_on_path():
 
 @pytest.fixture
 def rule_runner() -> RuleRunner:
+    return new_rule_runner()
+
+
+def new_rule_runner(*extra_rules) -> RuleRunner:
+    """The backend's rules (plus `extra_rules`) on a repo with the default lockfile."""
     rr = RuleRunner(
         rules=[
+            *extra_rules,
             *register.rules(),
             *pex.rules(),
             *source_files.rules(),
@@ -154,22 +160,25 @@ def rule_runner() -> RuleRunner:
 
 
 def set_options(rr: RuleRunner, *extra: str, codegen_from_resolve: bool = True) -> None:
+    rr.set_options(
+        option_args(*extra, codegen_from_resolve=codegen_from_resolve), env_inherit=ENV_INHERIT
+    )
+
+
+def option_args(*extra: str, codegen_from_resolve: bool = True) -> list[str]:
     from_resolve = [
         "--wasmplug-codegen-install-from-resolve=python-default",
         "--wasmplug-codegen-requirements=['grpcio-tools', 'protobuf', 'jinja2']",
     ]
-    rr.set_options(
-        [
-            *offline_args(),
-            "--source-root-patterns=['/src/proto', '/src/go', '/src/python']",
-            "--python-interpreter-constraints=['CPython==3.11.*']",
-            "--python-enable-resolves",
-            "--python-resolves={'python-default': '3rdparty/python/default.lock'}",
-            *(from_resolve if codegen_from_resolve else ()),
-            *extra,
-        ],
-        env_inherit=ENV_INHERIT,
-    )
+    return [
+        *offline_args(),
+        "--source-root-patterns=['/src/proto', '/src/go', '/src/python']",
+        "--python-interpreter-constraints=['CPython==3.11.*']",
+        "--python-enable-resolves",
+        "--python-resolves={'python-default': '3rdparty/python/default.lock'}",
+        *(from_resolve if codegen_from_resolve else ()),
+        *extra,
+    ]
 
 
 def write_greeting(rr: RuleRunner, **fields: str) -> None:
