@@ -69,6 +69,14 @@ class ProtocOutput:
     digest: Digest
 
 
+@dataclass(frozen=True)
+class FallibleProtocOutput:
+    """protoc's output, or its error text with repo paths (`./pants check` reports it)."""
+
+    digest: Digest | None
+    error: str | None
+
+
 def _restore_paths(text: str, stripped_to_full: dict[str, str]) -> str:
     """Rewrite source-root-stripped proto paths in protoc/generator messages to repo paths."""
     if not stripped_to_full:
@@ -93,7 +101,15 @@ def set_go_package(proto: bytes, go_package: str) -> bytes:
 
 
 @rule(desc="Run protoc with protoc-gen-wasmplug", level=LogLevel.DEBUG)
-async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutput:
+async def run_protoc(request: RunProtocRequest) -> ProtocOutput:
+    out = await Get(FallibleProtocOutput, RunProtocRequest, request)
+    if out.digest is None:
+        raise WasmplugCodegenError(out.error)
+    return ProtocOutput(out.digest)
+
+
+@rule(desc="Run protoc with protoc-gen-wasmplug (fallible)", level=LogLevel.DEBUG)
+async def run_protoc_fallible(request: RunProtocRequest, tool: CodegenTool) -> FallibleProtocOutput:
     tgt = request.target
     transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([tgt.address]))
     proto_tgts = [t for t in transitive.closure if t.has_field(PluginProtoSourcesField)]
@@ -122,7 +138,7 @@ async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutp
     # The target is part of its own closure.
     own_files = tuple(per_target_stripped[proto_tgts.index(tgt)].snapshot.files)
     if not own_files:
-        return ProtocOutput(await Get(Digest, MergeDigests([])))
+        return FallibleProtocOutput(await Get(Digest, MergeDigests([])), None)
 
     opts = [f"lang={request.lang}"]
     argv = []
@@ -161,12 +177,15 @@ async def run_protoc(request: RunProtocRequest, tool: CodegenTool) -> ProtocOutp
             stripped = f if root.path in (".", "") else f[len(root.path) + 1 :]
             stripped_to_full[stripped] = f
         text = result.stderr.decode("utf-8", "replace") + result.stdout.decode("utf-8", "replace")
-        raise WasmplugCodegenError(
+        return FallibleProtocOutput(
+            None,
             f"Generating {request.lang.capitalize()} code for {tgt.address} failed "
             f"(protoc exit code {result.exit_code}):\n"
-            + _restore_paths(text.strip(), stripped_to_full)
+            + _restore_paths(text.strip(), stripped_to_full),
         )
-    return ProtocOutput(await Get(Digest, RemovePrefix(result.output_digest, OUT_DIR)))
+    return FallibleProtocOutput(
+        await Get(Digest, RemovePrefix(result.output_digest, OUT_DIR)), None
+    )
 
 
 @rule(desc="Generate Python from plugin_proto_library", level=LogLevel.DEBUG)

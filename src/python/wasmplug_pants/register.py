@@ -11,6 +11,7 @@ from wasmplug_pants import (
     go_workspace,
     go_workspace_goal,
     gofmt,
+    proto_check,
     subsystems,
 )
 from wasmplug_pants import target_types as target_types_module
@@ -35,6 +36,7 @@ def rules():
         *go_test.rules(),
         *go_workspace_goal.rules(),
         *wasm_build.rules(),
+        *proto_check.rules(),
     ]
 
 

@@ -14,6 +14,7 @@ from pants.backend.python.target_types import (
     PythonSourceTarget,
 )
 from pants.backend.python.util_rules import pex
+from pants.core.goals.check import CheckResults
 from pants.core.goals.package import BuiltPackage
 from pants.core.goals.tailor import AllOwnedSources, PutativeTarget, PutativeTargets
 from pants.core.target_types import ResourcesGeneratorTarget, ResourceSourceField, ResourceTarget
@@ -46,6 +47,7 @@ from wasmplug_pants.go_inference import (
     WasmPluginGoImportsFieldSet,
 )
 from wasmplug_pants.go_toolchain import GoToolchain
+from wasmplug_pants.proto_check import PluginProtoCheckFieldSet, PluginProtoCheckRequest
 from wasmplug_pants.target_types import PluginProtoSourcesField, WasmPluginSourcesField
 from wasmplug_pants.testutil import ENV_INHERIT, buildroot, offline_args, repo_lockfile
 from wasmplug_pants.wasm_build import WasmPluginPackageFieldSet, wasm_exports
@@ -130,6 +132,7 @@ def new_rule_runner(*extra_rules) -> RuleRunner:
             QueryRule(HydratedSources, [HydrateSourcesRequest]),
             QueryRule(DigestContents, [Digest]),
             QueryRule(GoToolchain, []),
+            QueryRule(CheckResults, [PluginProtoCheckRequest]),
             QueryRule(InferredDependencies, [InferPluginProtoRuntimeDependencies]),
             QueryRule(InferredDependencies, [InferPluginProtoImports]),
             QueryRule(InferredDependencies, [InferWasmPluginGoImports]),
@@ -537,3 +540,48 @@ def test_go_library_import_path_must_agree_with_its_go_mod(rule_runner: RuleRunn
         "import_path='example.com/other'` but src/go/lib/greet/go.mod declares module "
         "'example.com/lib/greet'"
     ) in str(exc.value)
+
+
+UNUSED_HEAD = 'syntax = "proto3";\npackage unused;\nmessage M { string s = 1; }\n'
+
+
+@pytest.mark.parametrize(
+    "proto, expected",
+    [
+        (
+            UNUSED_HEAD
+            + "// go:plugin type=plugin\nservice S {\n  rpc Watch(M) returns (stream M);\n}\n",
+            "src/proto/unused/unused.proto:6:3: streaming rpcs are not supported by wasm plugins",
+        ),
+        (UNUSED_HEAD + "message Broken {\n  string = 1;\n}\n", "src/proto/unused/unused.proto:5:"),
+        (
+            UNUSED_HEAD
+            + "// go:plugin type=plugin\nservice Foo {\n  rpc BarBaz(M) returns (M);\n}\n"
+            + "// go:plugin type=plugin\nservice FooBar {\n  rpc Baz(M) returns (M);\n}\n",
+            "src/proto/unused/unused.proto:10:3: wasm name 'foo_bar_baz' is already used",
+        ),
+    ],
+    ids=["streaming", "syntax", "export_clash"],
+)
+def test_check_covers_protos_nothing_depends_on(
+    rule_runner: RuleRunner, proto: str, expected: str
+) -> None:
+    write_greeting(rule_runner)
+    rule_runner.write_files(
+        {
+            "src/proto/unused/unused.proto": proto,
+            "src/proto/unused/BUILD": "plugin_proto_library(name='unused')\n",
+        }
+    )
+    field_sets = [
+        PluginProtoCheckFieldSet.create(rule_runner.get_target(Address(d, target_name=n)))
+        for d, n in (("src/proto/greeting", "greeting"), ("src/proto/unused", "unused"))
+    ]
+    (result,) = rule_runner.request(CheckResults, [PluginProtoCheckRequest(field_sets)]).results
+    assert result.exit_code == 1
+    assert expected in result.stderr
+    assert "src/proto/unused:unused" in result.stderr
+    assert "greeting" not in result.stderr
+
+    ok = rule_runner.request(CheckResults, [PluginProtoCheckRequest(field_sets[:1])]).results
+    assert ok[0].exit_code == 0, ok[0].stderr
