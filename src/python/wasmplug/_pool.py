@@ -16,15 +16,32 @@ from ._instance import Instance
 from .errors import DeadlineExceeded, WasmplugError
 
 
+class _Waiter:
+    """One thread waiting for an instance: `lock` is released when it is handed one (`inst`) or may
+    create one (`grow`)."""
+
+    __slots__ = ("lock", "inst", "grow")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.inst: Instance | None = None
+        self.grow = False
+
+
 class Pool:
+    """Idle instances are taken LIFO (the warmest); waiters are served in arrival order: while anyone
+    waits, a returned instance goes straight to the longest waiter, never back to the idle stack where a
+    thread that did not queue could take it (that starved waiters for seconds)."""
+
     def __init__(self, factory: Callable[[], Instance], max_size: int, fresh: bool) -> None:
         self._factory = factory
         self._max = max_size
         self._fresh = fresh
         self._idle: collections.deque[Instance] = collections.deque()
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._size = 0  # live instances: idle + checked out + being created
-        self._waiters = 0
+        self._queue: collections.deque[_Waiter] = collections.deque()  # FIFO of waiting threads
         self.closed = False
 
     @property
@@ -49,31 +66,44 @@ class Pool:
 
     def get_slow(self, timeout: float | None) -> Instance:
         give_up = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while True:
-                if self.closed:
-                    raise WasmplugError("plugin is closed")
+        with self._lock:
+            if self.closed:
+                raise WasmplugError("plugin is closed")
+            if not self._queue:  # never overtake a waiter
                 try:
                     return self._idle.pop()
                 except IndexError:
                     pass
-                if self._size < self._max:
-                    self._size += 1
-                    break
-                wait = 0.25  # belt and braces against a missed wake-up
-                if give_up is not None:
-                    left = give_up - time.monotonic()
-                    if left <= 0:
-                        raise DeadlineExceeded(
-                            f"no plugin instance became free within {timeout:g} s "
-                            f"(max_instances={self._max})"
-                        )
-                    wait = min(wait, left)
-                self._waiters += 1
+            grow = self._size < self._max
+            if grow:
+                self._size += 1
+            else:
+                w = _Waiter()
+                # `put` checks the queue after appending to the idle stack: either it sees this waiter
+                # or this thread saw its instance.
+                self._queue.append(w)
+        if grow:
+            return self._create()  # outside the lock: _initialize takes ~0.3 ms
+        left = -1.0 if give_up is None else max(0.0, give_up - time.monotonic())
+        w.lock.acquire(timeout=left)
+        with self._lock:
+            if w.inst is None and not w.grow:
                 try:
-                    self._cond.wait(wait)
-                finally:
-                    self._waiters -= 1
+                    self._queue.remove(w)
+                except ValueError:
+                    pass
+                if self.closed:
+                    raise WasmplugError("plugin is closed")
+                raise DeadlineExceeded(
+                    f"no plugin instance became free within {timeout:g} s "
+                    f"(max_instances={self._max})"
+                )
+        if w.inst is not None:
+            return w.inst
+        return self._create()
+
+    def _create(self) -> Instance:
+        """A new instance for a slot already counted in `_size`."""
         try:
             return self._factory()
         except BaseException:
@@ -84,10 +114,20 @@ class Pool:
         if inst.broken or self._fresh or self.closed:
             self.discard(inst)
             return
+        if self._queue:
+            with self._lock:
+                if self._queue:
+                    w = self._queue.popleft()
+                    w.inst = inst
+                    w.lock.release()
+                    return
         self._idle.append(inst)
-        if self._waiters:
-            with self._cond:
-                self._cond.notify()
+        if self._queue:  # a waiter queued while we appended: hand it an idle instance
+            with self._lock:
+                while self._queue and self._idle:
+                    w = self._queue.popleft()
+                    w.inst = self._idle.pop()
+                    w.lock.release()
         if self.closed:  # closed while we were appending: do not leave it behind
             self._drain()
 
@@ -96,9 +136,13 @@ class Pool:
         self._forget()
 
     def _forget(self) -> None:
-        with self._cond:
-            self._size -= 1
-            self._cond.notify()
+        with self._lock:
+            if self._queue and not self.closed:  # the freed slot goes to the longest waiter
+                w = self._queue.popleft()
+                w.grow = True
+                w.lock.release()
+            else:
+                self._size -= 1
 
     def prefill(self, n: int) -> None:
         """Create instances until `n` are idle (bounded by the pool size); reuses idle ones first."""
@@ -109,8 +153,9 @@ class Pool:
     def close(self) -> None:
         self.closed = True
         self._drain()
-        with self._cond:
-            self._cond.notify_all()
+        with self._lock:
+            while self._queue:  # wake every waiter: each sees `closed`
+                self._queue.popleft().lock.release()
 
     def _drain(self) -> None:
         while True:
