@@ -52,10 +52,9 @@ def test_trapped_instance_is_replaced(guest: Guest, cache_dir: Path) -> None:
     with wasmplug.Plugin.load(guest("abi"), config=PluginConfig(cache_dir=cache_dir)) as p:
         p.call_bytes("count", b"")
         p.call_bytes("count", b"")
-        try:
+        with pytest.raises(wasmplug.TrapError):
             p.call_bytes("panic_now", b"x")
-        except wasmplug.TrapError:
-            pass
+        assert p.instances == 0  # the trapped instance was discarded
         assert p.call_bytes("count", b"") == b"1"  # a new instance, state starts over
 
 
@@ -98,7 +97,9 @@ def test_deadline_covers_waiting_for_an_instance(guest: Guest, cache_dir: Path) 
     with wasmplug.Plugin.load(guest("abi"), config=cfg) as p:
         busy = threading.Thread(target=hog, args=(p,))
         busy.start()
+        give_up = time.monotonic() + 10
         while p.idle_instances:  # wait until the only instance is checked out
+            assert time.monotonic() < give_up, "the hog thread never checked the instance out"
             time.sleep(0.001)
         with pytest.raises(wasmplug.DeadlineExceeded, match="no plugin instance became free"):
             p.call_bytes("echo", b"x", timeout=0.05)
