@@ -109,6 +109,7 @@ def make_callback(module: str, name: str, fn: HostFunc, current: CurrentInstance
             except Exception as exc:
                 if not inst.has_abi:
                     raise
+                inst.host_failure = (qualname, exc)
                 reply = (str(exc) or type(exc).__name__).encode("utf-8", "replace")
                 is_err = _ERR_BIT
             finally:

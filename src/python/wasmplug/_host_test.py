@@ -66,9 +66,24 @@ def test_host_exception_is_an_error_for_wasmplug_guests(guest: Guest, cache_dir:
         with pytest.raises(wasmplug.PluginError) as info:
             p.call_bytes("call_host_fail", b"abc")
         # The guest got the message as a Go error and returned it.
-        assert str(info.value) == "host error: no thanks: abc"
+        assert info.value.message == "host error: no thanks: abc"
+        assert info.value.host_function == "env.host_fail"
+        assert str(info.value) == "host error: no thanks: abc (host function env.host_fail raised)"
+        assert isinstance(info.value.__cause__, Boom)
         assert p.instances == 1  # nothing trapped
         assert p.call_bytes("call_host_echo", b"still") == b"still"
+
+
+def test_missing_host_module_names_import_and_argument(guest: Guest, cache_dir: Path) -> None:
+    with pytest.raises(wasmplug.MissingHostFunctionError) as info:
+        wasmplug.Plugin.load(guest("hostcall"), config=PluginConfig(cache_dir=cache_dir))
+    assert info.value.module == "env"
+    assert info.value.name in ("host_echo", "host_fail", "host_n")
+    text = str(info.value)
+    assert f"unknown import env::{info.value.name}" in text
+    assert "host modules given: none" in text
+    assert "host_functions=" in text and "host_modules=[HostModule('env'" in text
+    assert isinstance(info.value, wasmplug.LoadError)
 
 
 def test_host_exception_traps_go_plugin_guests(guest: Guest, cache_dir: Path) -> None:

@@ -4,13 +4,16 @@ shared by all instances of a plugin. Export signatures are checked here once, no
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from . import _cache, _engine, _host, _native
 from .config import PluginConfig
-from .errors import ExportError, LoadError
+from .errors import ExportError, LoadError, MissingHostFunctionError
 
 _I32 = "i32"
+# wasmtime's link error for an import nothing defines: "unknown import: `env::http_get` has not been defined"
+_UNKNOWN_IMPORT = re.compile(r"unknown import: `([^`]*)::([^`]*)`")
 
 
 def _fmt(params: tuple[str, ...], results: tuple[str, ...]) -> str:
@@ -73,6 +76,10 @@ class Image:
         try:
             self.pre = _native.instantiate_pre(linker, self.module)
         except _native.CError as exc:
+            missing = _UNKNOWN_IMPORT.search(str(exc))
+            if missing:
+                given = tuple(m.name for m in host_modules)
+                raise MissingHostFunctionError(missing[1], missing[2], given) from exc
             raise LoadError(f"cannot link plugin: {exc}") from exc
         self.linker = linker
         # Where the initialized data of a fresh linear memory ends (see `_trim`); set by the first instance.

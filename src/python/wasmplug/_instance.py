@@ -55,6 +55,7 @@ class Instance:
         "has_abi",
         "broken",
         "host_error",
+        "host_failure",
         "_malloc",
         "_free",
         "_methods",
@@ -76,6 +77,8 @@ class Instance:
         self.image = image
         self.broken = False
         self.host_error: BaseException | None = None
+        # (host function, exception) sent to a wasmplug guest as an error reply in this call
+        self.host_failure: tuple[str, Exception] | None = None
         self.has_abi = image.has_abi
         self._methods: dict[str, _native.RawFunc] = {}
         self._armed = False

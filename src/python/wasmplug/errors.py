@@ -19,6 +19,26 @@ class ExportError(LoadError):
         self.export = export
 
 
+class MissingHostFunctionError(LoadError):
+    """The plugin imports a host function that no host module passed to `load` provides.
+
+    `.module` and `.name` name the import (wasm module "env" and function "http_get" for `env::http_get`).
+    """
+
+    def __init__(self, module: str, name: str, given: tuple[str, ...]) -> None:
+        passed = ", ".join(repr(m) for m in given) if given else "none"
+        super().__init__(
+            f"unknown import {module}::{name}: the plugin imports host function {module}.{name}, which no"
+            f" host module passed to load() provides (host modules given: {passed}). Pass the"
+            f" implementation of the `go:plugin type=host` service of wasm module {module!r} (the"
+            f" default module is 'env'): in a generated SDK by its keyword, e.g. `load(wasm,"
+            f" host_functions=impl)` for `service HostFunctions`; with `wasmplug.Plugin.load`, as"
+            f" `host_modules=[HostModule({module!r}, {{{name!r}: fn, ...}})]`."
+        )
+        self.module = module
+        self.name = name
+
+
 class VersionMismatchError(LoadError):
     """The plugin's `<svc>_api_version` differs from the host's (go-plugin's exact message)."""
 
@@ -29,12 +49,19 @@ class VersionMismatchError(LoadError):
 
 
 class PluginError(WasmplugError):
-    """The plugin returned an error (bit 31 of the reply size); `str(e)` is its message."""
+    """The plugin returned an error (bit 31 of the reply size); `.message` is its message.
 
-    def __init__(self, message: str, export: str = "") -> None:
-        super().__init__(message)
+    If a host function raised during the call (and the guest returned that as its error),
+    `.host_function` names it ("module.name"), `str(e)` says so and `__cause__` is the exception.
+    """
+
+    def __init__(self, message: str, export: str = "", host_function: str = "") -> None:
+        super().__init__(
+            f"{message} (host function {host_function} raised)" if host_function else message
+        )
         self.message = message
         self.export = export
+        self.host_function = host_function
 
 
 class TrapError(WasmplugError):

@@ -322,8 +322,14 @@ def _reply(inst: Instance, r: int, export: str) -> memoryview:
     view = inst.memory.view
     if end > len(view):
         view = inst.covering(ptr, end - ptr, export)
+    failure = inst.host_failure
+    if failure is not None:
+        inst.host_failure = None
     if r & _ERR:
-        raise PluginError(str(view[ptr:end], "utf-8", "replace"), export)
+        message = str(view[ptr:end], "utf-8", "replace")
+        if failure is None:
+            raise PluginError(message, export)
+        raise PluginError(message, export, failure[0]) from failure[1]
     return view[ptr:end]
 
 
