@@ -417,6 +417,20 @@ def test_wasm_plugin_go_error_shows_file_line(rule_runner: RuleRunner) -> None:
     assert "undefined: undefinedThing" in msg
 
 
+def test_wasm_plugin_without_main_package_suggests_library(rule_runner: RuleRunner) -> None:
+    addr = write_plugin(
+        rule_runner, "notmain", 'package textutil\n\nfunc Upper() string { return "" }\n'
+    )
+    with pytest.raises(ExecutionError) as exc:
+        rule_runner.request(
+            BuiltPackage, [WasmPluginPackageFieldSet.create(rule_runner.get_target(addr))]
+        )
+    msg = str(exc.value)
+    assert "wasm_plugin src/go/plugins/notmain:notmain" in msg
+    assert "has no `package main`" in msg
+    assert "wasm_go_library(import_path=...)" in msg
+
+
 def test_wasm_plugin_without_registration_says_so(rule_runner: RuleRunner) -> None:
     write_greeting(rule_runner)
     lonely = dedent("""\

@@ -165,6 +165,13 @@ async def build_wasm_plugin(
     )
     if result.exit_code != 0:
         out = (result.stderr + result.stdout).decode("utf-8", "replace")
+        if "requires exactly one main package" in out:
+            raise WasmPluginBuildError(
+                f"wasm_plugin {address}: {plugin_dir or '.'} has no `package main` (a plugin is one "
+                "main package that registers its services). If this directory is Go code that "
+                "plugins import, make it a `wasm_go_library(import_path=...)` instead of a "
+                "`wasm_plugin`."
+            )
         raise WasmPluginBuildError(
             f"go build failed for wasm_plugin {address} (Go: {go.origin}):\n"
             + explain_missing_modules(
