@@ -1,26 +1,26 @@
-"""End to end: a small monorepo using wasmplug, driven by the real `./pants` in a temp dir.
+"""End to end: the README's "Start a new repo" commands, run as written in an empty directory.
 
-The monorepo (tests/e2e/monorepo; `_BUILD` files become `BUILD`) has two plugin protos, one
-importing the other and declaring host functions, a Go library wrapping the host functions
-(`wasm_go_library`), two plugins without BUILD files (`tailor` creates them) and a Python test
-loading both `.wasm` resources. The runtime, generator and Pants backend come from this repo's
-wheels (runtime, generator, backend; built by Pants for the test), unpacked onto the monorepo's `pythonpath`
-the way the README tells another repo to vendor it; Pants itself is reused from this repo's
-`.pants-bootstrap`.
+The commands are every `sh` block of that README section, in order (so the test follows the README
+when it changes); only the line `WHEELS=...` is pointed at the wheels Pants built for this test
+(the `runtime_package_dependencies`). Nothing else of this repo is used: no lockfile, no source, no
+BUILD file. Pants' own bootstrap (venv + pex) is shared through PANTS_BOOTSTRAP_DIR to save a
+minute; the new repo's ./pants and build-support/bootstrap.sh still run.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import re
 import subprocess
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
-FIXTURE = Path("tests/e2e/monorepo")
+SECTION = "## Start a new repo"
+SH_BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)
+WHEELS_LINE = re.compile(r"^WHEELS=.*$", re.M)
+ENV = ("PATH", "HOME", "SSL_CERT_FILE", "PYENV_ROOT")
 
 
 def outer_root() -> Path:
@@ -30,75 +30,77 @@ def outer_root() -> Path:
     return Path(root)
 
 
+def readme_commands(readme: str) -> str:
+    """The section's `sh` blocks, joined: the commands a user copies, in order."""
+    start = readme.index(f"\n{SECTION}\n")
+    end = readme.find("\n## ", start + 1)
+    blocks = SH_BLOCK.findall(readme[start : end if end > 0 else None])
+    assert blocks, f"no sh blocks under {SECTION!r} in README.md"
+    script = "".join(blocks)
+    assert len(WHEELS_LINE.findall(script)) == 1, "the section must set WHEELS= exactly once"
+    return script
+
+
+def built_wheels() -> Path:
+    wheels = {w.name.split("-")[0]: w for w in Path(".").glob("*.whl")}  # at the sandbox root
+    assert set(wheels) == {"wasmplug", "wasmplug_codegen", "pants_backend_wasmplug"}, wheels
+    (directory,) = {w.parent.resolve() for w in wheels.values()}
+    return directory
+
+
+def env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in ENV}
+    env["PANTS_BOOTSTRAP_DIR"] = str(outer_root() / ".pants-bootstrap")
+    # No daemon left behind in a temp dir (and none to wait for on a loaded machine).
+    env["PANTS_PANTSD"] = "false"
+    return env
+
+
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outer = outer_root()
-    repo = tmp_path_factory.mktemp("e2e") / "repo"
-    shutil.copytree(FIXTURE, repo)
-    for build in repo.rglob("_BUILD"):
-        build.rename(build.with_name("BUILD"))
-    # This repo's wheel (a runtime_package_dependency): runtime + generator + backend, unpacked like
-    # `pip install --no-deps --target`.
-    wheels = sorted(Path(".").glob("*.whl"))  # runtime_package_dependencies land at the root
-    assert len(wheels) == 3, wheels
-    for wheel in wheels:
-        with zipfile.ZipFile(wheel) as whl:
-            whl.extractall(repo / "src" / "python")
-    for name in ("default.lock", "pytest.lock", "requirements.txt"):
-        shutil.copy(Path("3rdparty/python") / name, repo / "3rdparty" / "python" / name)
-    # The launcher and bootstrap script; Pants' venv and pex are reused via PANTS_BOOTSTRAP_DIR.
-    shutil.copy(outer / "pants", repo / "pants")
-    (repo / "build-support").mkdir()
-    shutil.copy(outer / "build-support" / "bootstrap.sh", repo / "build-support" / "bootstrap.sh")
+    script = readme_commands((outer_root() / "README.md").read_text())
+    script = WHEELS_LINE.sub(f"WHEELS={built_wheels()}", script)
+    repo = tmp_path_factory.mktemp("new-repo")
+    start = time.monotonic()
+    proc = subprocess.run(
+        ["bash", "-euxo", "pipefail", "-c", "PS4='+ [${SECONDS}s] '\n" + script],
+        cwd=repo,
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    print(f"README commands: exit {proc.returncode} in {time.monotonic() - start:.0f}s")
+    print("\n".join(line for line in proc.stderr.splitlines() if line.startswith("+ [")))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-12000:]
     return repo
 
 
-def pants(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "SSL_CERT_FILE", "PYENV_ROOT")
-    }
-    env["PANTS_BOOTSTRAP_DIR"] = str(outer_root() / ".pants-bootstrap")
-    start = time.monotonic()
-    proc = subprocess.run(
-        ["./pants", "--no-pantsd", "--no-dynamic-ui", *args],
-        cwd=repo,
-        env=env,
+def test_the_layout(repo: Path) -> None:
+    for path in ["pants.toml", "BUILD", "build-support", "src/python", "src/proto"]:
+        assert (repo / path).exists(), path
+    for path in ["src/go/plugins", "3rdparty", "tests"]:
+        assert (repo / path).is_dir(), path
+    pants_toml = (repo / "pants.toml").read_text()
+    assert 'plugins = ["pants-backend-wasmplug==' in pants_toml
+    assert "pythonpath" not in pants_toml
+
+
+def test_the_lockfile_is_portable(repo: Path) -> None:
+    lock = (repo / "3rdparty/python/default.lock").read_text()
+    assert "file://${WASMPLUG_WHEELS}/wasmplug-" in lock
+    assert str(repo) not in lock and str(built_wheels()) not in lock
+
+
+def test_package_built_the_plugin_and_a_working_host(repo: Path) -> None:
+    wasm = repo / "dist/src.go.plugins.hello/hello.wasm"
+    assert wasm.read_bytes()[:4] == b"\0asm"
+    host = subprocess.run(
+        ["python3", str(repo / "dist/src.python.app/main.pex"), "Ada"],
+        env={k: v for k, v in os.environ.items() if k in ENV},
         capture_output=True,
         text=True,
+        timeout=120,
     )
-    print(f"./pants {' '.join(args)}: exit {proc.returncode} in {time.monotonic() - start:.1f}s")
-    return proc
+    assert (host.returncode, host.stdout) == (0, "Hello, Ada!\n"), host.stderr
 
-
-def check(proc: subprocess.CompletedProcess[str]) -> None:
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-8000:]
-
-
-def test_tailor_test_package(repo: Path) -> None:
-    check(pants(repo, "tailor", "::"))
-    assert "plugin_proto_library" in (repo / "src/proto/text/BUILD").read_text()
-    assert "plugin_proto_library" in (repo / "src/proto/greeter/BUILD").read_text()
-    assert "wasm_plugin" in (repo / "src/go/plugins/upper/BUILD").read_text()
-    assert "wasm_plugin" in (repo / "src/go/plugins/hello/BUILD").read_text()
-
-    proc = pants(repo, "test", "::")
-    check(proc)
-    assert "src/python/app/app_test.py:tests succeeded" in proc.stderr
-
-    check(pants(repo, "package", "::"))
-    for name in ("upper", "hello"):
-        wasm = repo / "dist" / f"src.go.plugins.{name}" / f"{name}.wasm"
-        assert wasm.read_bytes()[:4] == b"\0asm"
-
-
-def test_go_error_points_at_source(repo: Path) -> None:
-    main_go = repo / "src/go/plugins/upper/main.go"
-    original = main_go.read_text()
-    main_go.write_text(original.replace("strings.ToUpper(t.Value)", "strings.ToUpper(t.Missing)"))
-    try:
-        proc = pants(repo, "package", "src/go/plugins/upper")
-    finally:
-        main_go.write_text(original)
-    assert proc.returncode != 0
-    assert "src/go/plugins/upper/main.go:13:" in proc.stderr
-    assert "t.Missing undefined" in proc.stderr
