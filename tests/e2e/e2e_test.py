@@ -103,4 +103,3 @@ def test_package_built_the_plugin_and_a_working_host(repo: Path) -> None:
         timeout=120,
     )
     assert (host.returncode, host.stdout) == (0, "Hello, Ada!\n"), host.stderr
-
