@@ -1,6 +1,6 @@
 """End to end: the README's "Start a new repo" commands, run as written in an empty directory.
 
-The commands are every `sh` block of that README section, in order (so the test follows the README
+The commands are every `sh` block of that README section before its first subheading, in order (so the test follows the README
 when it changes); only the line `WHEELS=...` is pointed at the wheels Pants built for this test
 (the `runtime_package_dependencies`). Nothing else of this repo is used: no lockfile, no source, no
 BUILD file. Pants' own bootstrap (venv + pex) is shared through PANTS_BOOTSTRAP_DIR to save a
@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 SECTION = "## Start a new repo"
+# The section's commands end at its first subheading (what follows is reference, not steps).
+HEADING = re.compile(r"^#{2,3} ", re.M)
 SH_BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)
 WHEELS_LINE = re.compile(r"^WHEELS=.*$", re.M)
 ENV = ("PATH", "HOME", "SSL_CERT_FILE", "PYENV_ROOT")
@@ -32,9 +34,9 @@ def outer_root() -> Path:
 
 def readme_commands(readme: str) -> str:
     """The section's `sh` blocks, joined: the commands a user copies, in order."""
-    start = readme.index(f"\n{SECTION}\n")
-    end = readme.find("\n## ", start + 1)
-    blocks = SH_BLOCK.findall(readme[start : end if end > 0 else None])
+    start = readme.index(f"\n{SECTION}\n") + len(SECTION) + 2
+    end = HEADING.search(readme, start)
+    blocks = SH_BLOCK.findall(readme[start : end.start() if end else None])
     assert blocks, f"no sh blocks under {SECTION!r} in README.md"
     script = "".join(blocks)
     assert len(WHEELS_LINE.findall(script)) == 1, "the section must set WHEELS= exactly once"
