@@ -3,7 +3,9 @@
 - go-plugin's generated Go host on wazero (``tests/interop/gohost``, its ``-bench N`` mode), calling
   helloworld ``Greeter.Greet`` on ``tests/interop/ourplugin`` (the same Greeter, built with our Go guest SDK from
   go-plugin's own greet.proto) — our runtime calls that very ``.wasm`` too;
-- the extism peer guest ``tests/interop/extismguest``.
+- the extism peer guest ``tests/interop/extismguest``;
+- go-plugin's own generated guest codec for the codec benchmark: ``protoc-gen-go-plugin`` built from go-plugin's
+  module, run on ``tests/bench/codec/codec.proto``, and ``tests/bench/codec/goplugin/main.go`` built on it.
 
 The interop Go module takes go-plugin, wazero and protobuf-go from the Go module cache (downloaded on first use);
 builds are cached in ``builders.cache_root()``.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -88,3 +91,60 @@ def build_goplugin_peer(out_dir: Path) -> GoPluginPeer:
     builders.generate(include, builders.HELLOWORLD_PROTO, gen, lang="go")
     wasm = builders.build_our_plugin(gen, out_dir / "ourplugin.wasm")
     return GoPluginPeer(gohost, wasm)
+
+
+def _codec_dir() -> Path:
+    """tests/bench/codec (its .proto and go-plugin guest sources): next to this file in a test sandbox, in the
+    buildroot under `pants run`."""
+    here = Path(__file__).resolve().parent / "codec"
+    if (here / "goplugin" / "main.go").is_file():
+        return here
+    return _interop_dir().parent / "bench" / "codec"
+
+
+def build_goplugin_codec(out_dir: Path) -> Path:
+    """The codec plugin on go-plugin's generated guest code (vtprotobuf codec), for wasip1.
+
+    protoc-gen-go-plugin is built inside go-plugin's own module (its go.mod pins its generator's
+    dependencies); the generated package and ``goplugin/main.go`` form a module that requires what
+    tests/interop's module requires (its go.sum is reused), built like go-plugin's own guests.
+    """
+    _use_interop_sources()
+    gen_bin = out_dir / "protoc-gen-go-plugin"
+    builders.run_go(
+        ["build", "-o", str(gen_bin), "./cmd/protoc-gen-go-plugin"], cwd=builders.go_plugin_dir()
+    )
+    codec = _codec_dir()
+    mod = out_dir / "goplugin-codec"
+    pkg = mod / "codecpb"
+    pkg.mkdir(parents=True)
+    proto = "bench/codec/codec.proto"
+    builders.run_protoc(
+        [
+            f"-I{codec.parent.parent}",
+            f"--plugin=protoc-gen-go-plugin={gen_bin}",
+            f"--go-plugin_out={pkg}",
+            f"--go-plugin_opt=paths=source_relative,M{proto}=wasmplug.bench/goplugin/codecpb",
+            proto,
+        ],
+        cwd=codec.parent.parent,
+    )
+    for f in (pkg / "bench" / "codec").iterdir():  # paths=source_relative keeps the proto's dirs
+        f.rename(pkg / f.name)
+    shutil.rmtree(pkg / "bench")
+    interop = builders.INTEROP_DIR
+    gomod = (
+        (interop / "go.mod")
+        .read_text()
+        .replace("module wasmplug.dev/tests/interop", "module wasmplug.bench/goplugin", 1)
+    )
+    (mod / "go.mod").write_text(gomod)
+    (mod / "go.sum").write_bytes((interop / "go.sum").read_bytes())
+    (mod / "main.go").write_bytes((codec / "goplugin" / "main.go").read_bytes())
+    out = out_dir / "goplugin-codec.wasm"
+    builders.run_go(
+        ["build", "-buildmode=c-shared", "-o", str(out), "."],
+        cwd=mod,
+        env=builders.go_env(GOOS="wasip1", GOARCH="wasm"),
+    )
+    return out

@@ -4,7 +4,10 @@
     ./pants run tests/bench:bench -- --quick      a handful of iterations (smoke test; numbers meaningless)
 
 Options: --out PATH (default dist/bench.json, relative to the cwd: `pants run` runs in the buildroot),
---no-go-peers (skip building gohost/extismguest with Go).
+--no-go-peers (skip building gohost/extismguest and go-plugin's codec guest with Go),
+--codec-ab LABEL=PATH (repeatable: also time this build of tests/bench/codec/plugin, e.g. one from an older
+commit, in the codec table, A/B in the same run), --codec-only (only the codec table: our Go codec vs
+go-plugin's vs upb).
 
 Every peer runs in this one process (or its children), one after the other, so ratios are comparable even on a
 noisy machine. Method: warm-up, 7 repetitions of a tight loop, median of the per-repetition mean (µs per call);
@@ -29,7 +32,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from bench import goplugin, timing
+from bench import codec_bench, goplugin, timing
 from bench.timing import Settings, once_us
 from interop import builders
 
@@ -101,6 +104,8 @@ class Suite:
         }
         self.unavailable: dict[str, str] = {}
         self.go_peers = go_peers
+        self.codec: list[codec_bench.CodecRecord] = []
+        self.codec_ab: dict[str, Path] = {}
 
     # ------------------------------------------------------------------ helpers
     def log(self, msg: str) -> None:
@@ -201,6 +206,22 @@ class Suite:
             r.peers[GOPLUGIN] = float(gobench["median_us"])
 
     # ------------------------------------------------------------------ run
+    def run_codec(self) -> None:
+        """Our generated Go codec vs go-plugin's vs upb (and any --codec-ab builds)."""
+        from bench import peers
+
+        goplugin_codec = None
+        if self.go_peers:
+            self.log("building go-plugin's codec guest (protoc-gen-go-plugin on bench/codec)")
+            goplugin_codec = self.attempt(
+                codec_bench.GOPLUGIN, lambda: goplugin.build_goplugin_codec(self.work)
+            )
+        else:
+            self.unavailable[codec_bench.GOPLUGIN] = "--no-go-peers"
+        self.codec = codec_bench.run(
+            self.s, peers.codec_wasm(), goplugin_codec, self.codec_ab, self.log
+        )
+
     def run(self) -> None:
         from bench import peers
 
@@ -440,6 +461,7 @@ class Suite:
             "Store per thread"
         )
         ours.close()
+        self.run_codec()
 
 
 def thread_speedup(
@@ -585,36 +607,72 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument(
         "--no-go-peers", action="store_true", help="skip the peers built with Go at run time"
     )
+    parser.add_argument(
+        "--codec-ab",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="another build of tests/bench/codec/plugin to time beside ours (A/B)",
+    )
+    parser.add_argument(
+        "--codec-only", action="store_true", help="only the codec cases (their table and JSON)"
+    )
     args = parser.parse_args(argv)
+    codec_ab = {}
+    for spec in args.codec_ab:
+        label, sep, path = spec.partition("=")
+        if not sep or not label or not Path(path).is_file():
+            parser.error(f"--codec-ab {spec!r}: want LABEL=PATH to a .wasm file")
+        codec_ab[label] = Path(path).resolve()
     settings = timing.QUICK if args.quick else Settings()
     work = Path(tempfile.mkdtemp(prefix="wasmplug-bench-"))
     before = machine_state(settings)
     try:
         suite = Suite(settings, work, go_peers=not args.no_go_peers)
-        suite.run()
+        suite.codec_ab = codec_ab
+        if args.codec_only:
+            suite.run_codec()
+        else:
+            suite.run()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     after = machine_state(settings)
-    records = list(suite.records.values())
+    records = [] if args.codec_only else list(suite.records.values())
     for when, st in (("before", before), ("after", after)):
         print(
             f"machine {when}: load average {' / '.join(f'{x:.2f}' for x in st['loadavg'])} (1/5/15 min, "
             f"{os.cpu_count()} CPUs); pure-Python call {st['python_call_ns']:.0f} ns (29 ns idle)"
         )
     print()
-    print(table(records))
+    if records:
+        print(table(records))
+        print()
+    print(codec_bench.table(suite.codec))
     print()
     for r in records:
         for note in r.notes:
             print(f"* {r.title}: {note}")
+    print(
+        "* codec: each plugin echoes the request (decode + encode in the guest) through Plugin.call_bytes with "
+        "the bytes serialized once; upb: T.FromString(b).SerializeToString() on the same bytes"
+    )
     for what, why in suite.unavailable.items():
-        print(f"! {PEER_TITLES.get(what, what)} unavailable: {why}")
+        title = PEER_TITLES.get(what) or codec_bench.TITLES.get(what, what)
+        print(f"! {title} unavailable: {why}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     info = meta(settings, suite.unavailable)
     info["machine_before"], info["machine_after"] = before, after
     out.write_text(
-        json.dumps({"meta": info, "cases": [r.as_json() for r in records]}, indent=2) + "\n"
+        json.dumps(
+            {
+                "meta": info,
+                "cases": [r.as_json() for r in records],
+                "codec": [dataclasses.asdict(r) for r in suite.codec],
+            },
+            indent=2,
+        )
+        + "\n"
     )
     print(f"\nwrote {out}")
     return 0

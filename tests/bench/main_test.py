@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 
-from bench import main
+from bench import codec_bench, main
 
 
 def _number(v: object) -> bool:
@@ -45,3 +45,11 @@ def test_quick_run_writes_every_case(tmp_path: Path) -> None:
         "threads_compute",
     ):
         assert cases[name]["target"] and cases[name]["met"] in (True, False), name
+    # The codec cases: ours and upb always, go-plugin's codec when the Go peers could be built.
+    codec = {c["name"]: c for c in data["codec"]}
+    assert list(codec) == [name for name, *_ in codec_bench.CASES]
+    goplugin_codec_ran = codec_bench.GOPLUGIN not in data["meta"]["unavailable"]
+    for name, case in codec.items():
+        assert case["size"] > 0, name
+        assert _number(case["us"][codec_bench.OURS]) and _number(case["us"][codec_bench.UPB]), name
+        assert _number(case["us"][codec_bench.GOPLUGIN]) == goplugin_codec_ran, name

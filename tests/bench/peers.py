@@ -43,6 +43,11 @@ def bench_wasm() -> Traversable:
     return files("bench.plugin") / "plugin.wasm"
 
 
+def codec_wasm() -> Traversable:
+    """tests/bench/codec/plugin (our Go guest SDK, the Codec service)."""
+    return files("bench.codec.plugin") / "plugin.wasm"
+
+
 def morning_wasm() -> Traversable:
     """src/go/plugins/morning: the helloworld Greeter (`SayHello`) built with our Go guest SDK."""
     return files("plugins.morning") / "morning.wasm"

@@ -150,8 +150,11 @@ def _run(cmd: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float) 
 @functools.lru_cache(maxsize=None)
 def go_plugin_dir() -> Path:
     """go-plugin's module directory in the (persistent) module cache, downloading it if needed."""
-    out = run_go(["list", "-m", "-f", "{{.Dir}}", GO_PLUGIN_MODULE], cwd=INTEROP_DIR)
-    return Path(out.strip())
+    out = run_go(["list", "-m", "-f", "{{.Dir}}", GO_PLUGIN_MODULE], cwd=INTEROP_DIR).strip()
+    if not out:  # listed in go.mod but not downloaded yet (a package build would download it)
+        run_go(["mod", "download", GO_PLUGIN_MODULE], cwd=INTEROP_DIR)
+        out = run_go(["list", "-m", "-f", "{{.Dir}}", GO_PLUGIN_MODULE], cwd=INTEROP_DIR).strip()
+    return Path(out)
 
 
 def _wasip1_env(**overrides: str) -> dict[str, str]:
@@ -230,6 +233,16 @@ def generate(
         cmd += [f"--python_out={out}", f"--pyi_out={out}"]
     cmd.append(proto)
     _run(cmd, cwd=include, env=python_path_env(), timeout=300)
+
+
+def run_protoc(args: Sequence[str], *, cwd: Path) -> None:
+    """Run protoc (grpc_tools, which adds the well-known types' include dir) with ``args``."""
+    _run(
+        [sys.executable, "-m", "grpc_tools.protoc", *args],
+        cwd=cwd,
+        env=python_path_env(),
+        timeout=300,
+    )
 
 
 def go_modules_under(root: Path) -> list[Path]:
