@@ -7,8 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"math/rand"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"wasmplug.dev/guest/wire"
 	c "wasmplug.test/conformance"
@@ -88,11 +90,12 @@ func TestRoundTrip(t *testing.T) {
 	if err := out.Unmarshal(b); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(in, &out) {
-		t.Fatalf("round trip differs:\n in %+v\nout %+v", in, &out)
-	}
 	if b2 := mustMarshal(t, &out); !bytes.Equal(b, b2) {
 		t.Fatalf("re-encoding differs")
+	}
+	// Both encoded: their size caches (unexported, set by encoding) agree too.
+	if !reflect.DeepEqual(in, &out) {
+		t.Fatalf("round trip differs:\n in %+v\nout %+v", in, &out)
 	}
 }
 
@@ -278,7 +281,9 @@ func TestNamesAndGetters(t *testing.T) {
 	n := &c.Names{Size_: 1, Marshal_: "m", ProtoName_: "p", XLeading: 2, SnakeCaseName: 3, CamelCaseName: 4,
 		Kind: &c.Names_NamesKind{NamesKind: 5}}
 	var out c.Names
-	if err := out.Unmarshal(mustMarshal(t, n)); err != nil || !reflect.DeepEqual(n, &out) {
+	err := out.Unmarshal(mustMarshal(t, n))
+	mustMarshal(t, &out) // sets the size cache, as encoding n did
+	if err != nil || !reflect.DeepEqual(n, &out) {
 		t.Fatalf("%v %+v", err, &out)
 	}
 	var nilMsg *c.AllTypes
@@ -360,5 +365,28 @@ func TestUnmarshalOwnedAliasesBytes(t *testing.T) {
 	}
 	if err := wire.UnmarshalOwned(b[:len(b)-1], &c.AllTypes{}); err == nil {
 		t.Fatal("truncated input must be an error")
+	}
+}
+
+// The codec's UTF-8 check (with its 8-bytes-at-a-time paths) agrees with utf8.ValidString, encoding
+// and decoding, on random strings of valid and invalid pieces.
+func TestUTF8CheckAgreesWithTheStandardLibrary(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	pieces := []string{"a", "é", "ÿ", "\u07ff", "€", "😀", "\xc0\x80", "\xc1\xbf", "\xc2", "\x80",
+		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\xaf"}
+	for i := 0; i < 100000; i++ {
+		s := ""
+		for n := r.Intn(24); n > 0; n-- {
+			s += pieces[r.Intn(len(pieces))]
+		}
+		valid := utf8.ValidString(s)
+		if _, err := (&c.AllTypes{FString: s}).Marshal(); (err == nil) != valid {
+			t.Fatalf("encode %q: err = %v, utf8.ValidString = %v", s, err, valid)
+		}
+		b := append(append([]byte{9<<3 | 2}, byte(len(s))), s...) // f_string, len(s) < 128
+		var m c.AllTypes
+		if err := m.Unmarshal(b); (err == nil) != valid {
+			t.Fatalf("decode %q: err = %v, utf8.ValidString = %v", s, err, valid)
+		}
 	}
 }

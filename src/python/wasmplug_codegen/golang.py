@@ -33,6 +33,7 @@ RESERVED = {
     "UnmarshalFrom",
     "Size",
     "SizeAt",
+    "CachedSize",
     "ProtoName",
     "Reset",
     "String",
@@ -437,105 +438,129 @@ class MessageGen:
             gm.members.append(gf)
         for f in sorted(m.fields, key=lambda x: x.number):
             size, enc = self.encode_field(f)
-            gm.size += size
-            gm.marshal += enc
-        gm.unmarshal = self.decode_cases(m)
+            gm.size += expand_lines(size)
+            gm.marshal += expand_lines(enc)
+        gm.unmarshal = expand_lines(self.decode_cases(m))
         return gm
 
     # -- encoding -------------------------------------------------------------------------------
-    def value_code(
-        self, fd: FDP, v: str, in_entry: bool = False, depth: str = "depth"
-    ) -> Tuple[str, str, str]:
-        """(wire type, size expr, encode statement) of one value (no tag); ``in_entry``: a map
-        value, one nesting level below the entry (which is one below the message at ``depth``)."""
+    def value_code(self, fd: FDP, v: str, levels: int = 1) -> "ValueCode":
+        """How one value ``v`` of ``fd`` (no tag) is sized and written; a message value is ``levels``
+        below the message being encoded (2 for a map value: the entry is a level of its own)."""
         if fd.type == FDP.TYPE_MESSAGE:
-            if in_entry:
-                return "BytesType", f"wire.SizeBytes({v}.SizeAt({depth}+2))", f"e.EntryMessage({v})"
-            return "BytesType", f"wire.SizeBytes({v}.SizeAt({depth}+1))", f"e.Message({v})"
+            return ValueCode(
+                "BytesType",
+                f"wire.SizeBytes({v}.SizeAt(depth+{levels}))",
+                f"wire.SizeBytes({v}.CachedSize())",
+                "\n".join(
+                    [
+                        f"e.Varint(uint64({v}.CachedSize()))",
+                        f"if e.Enter({levels}) {{",
+                        f"\t{v}.MarshalTo(e)",
+                        "}",
+                        f"e.Leave({levels})",
+                    ]
+                ),
+            )
         s = self.scalar(fd)
-        return s.wire, s.size.format(v=v), s.enc.format(v=v)
+        size = s.size.format(v=v)
+        return ValueCode(s.wire, size, size, s.enc.format(v=v))
 
     def encode_field(self, f: Field) -> Tuple[List[str], List[str]]:
-        """(Size() lines, MarshalTo() lines) for one field; one tab of indent is added by the caller."""
+        """(SizeAt() lines, MarshalTo() lines) for one field; one tab of indent is added by the
+        caller. A line may hold several, separated by newlines (see ``expand_lines``)."""
         num = f.number
         tag = _tag_size(num)
         x = "m." + self.names.field_name(f)
         entry = self.map_entry(f)
         if entry is not None:
             kf, vf = entry.proto.field[0], entry.proto.field[1]
-            kw, ks, ke = self.value_code(kf, "k")
-            vw, vs, ve = self.value_code(vf, "v", in_entry=True)
-            vs_at_e = self.value_code(vf, "v", in_entry=True, depth="e.Depth()")[1]
-            keys = {
-                FDP.TYPE_BOOL: "wire.SortedBoolKeys",
-                FDP.TYPE_STRING: "wire.SortedStringKeys",
-            }.get(kf.type, "wire.SortedKeys")
-            kv = ("k" if not ks.isdigit() else "_") + ", " + ("v" if not vs.isdigit() else "_")
-            size = [
-                (f"for {kv} := range {x} {{" if kv != "_, _" else f"for range {x} {{"),
-                f"\tsize += {tag} + wire.SizeBytes(1+{ks}+1+{vs})",
-                "}",
-            ]
+            key = self.value_code(kf, "k")
+            val = self.value_code(vf, "v", levels=2)
+            entries = {
+                FDP.TYPE_BOOL: "wire.SortedBoolEntries",
+                FDP.TYPE_STRING: "wire.SortedStringEntries",
+            }.get(kf.type, "wire.SortedEntries")
+            if key.fixed and val.fixed:
+                size_loop = [
+                    f"\tsize += len({x}) * ({tag} + wire.SizeBytes(1+{key.size}+1+{val.size}))"
+                ]
+            else:
+                kv = ("_" if key.fixed else "k") + ", " + ("_" if val.fixed else "v")
+                size_loop = [
+                    f"\tfor {kv} := range {x} {{",
+                    f"\t\tsize += {tag} + wire.SizeBytes(1+{key.size}+1+{val.size})",
+                    "\t}",
+                ]
+            size = [f"if len({x}) > 0 {{", *size_loop, "}"]
             enc = [
-                f"for _, k := range {keys}({x}) {{",
-                f"\tv := {x}[k]",
-                f"\te.Tag({num}, wire.BytesType)",
-                f"\te.Varint(uint64(1 + {ks} + 1 + {vs_at_e}))",
-                f"\te.Tag(1, wire.{kw})",
-                f"\t{ke}",
-                f"\te.Tag(2, wire.{vw})",
-                f"\t{ve}",
+                f"if len({x}) > 0 {{",
+                f"\tfor _, kv := range {entries}({x}) {{",
+                "\t\tk, v := kv.Key, kv.Val",
+                "\t\t" + tag_code(num, "BytesType"),
+                f"\t\te.Varint(uint64(1 + {key.cached_size} + 1 + {val.cached_size}))",
+                "\t\t" + tag_code(1, key.wire),
+                f"\t\t{key.write}",
+                "\t\t" + tag_code(2, val.wire),
+                f"\t\t{val.write}",
+                "\t}",
                 "}",
             ]
             return size, enc
-        w, s, e = self.value_code(f.proto, "v")
+        vc = self.value_code(f.proto, "v")
         if f.repeated:
             if self.packed(f):
-                fixed = s.isdigit()
-                if fixed:
-                    psize = [f"\tp := {s} * len({x})"]
+                if vc.fixed:
+                    psize = [f"\tp := {vc.size} * len({x})"]
                 else:
-                    psize = ["\tp := 0", f"\tfor _, v := range {x} {{", f"\t\tp += {s}", "\t}"]
+                    psize = [
+                        "\tp := 0",
+                        f"\tfor _, v := range {x} {{",
+                        f"\t\tp += {vc.size}",
+                        "\t}",
+                    ]
                 size = [f"if len({x}) > 0 {{", *psize, f"\tsize += {tag} + wire.SizeBytes(p)", "}"]
                 enc = [
                     f"if len({x}) > 0 {{",
                     *psize,
-                    f"\te.Tag({num}, wire.BytesType)",
+                    "\t" + tag_code(num, "BytesType"),
                     "\te.Varint(uint64(p))",
                     f"\tfor _, v := range {x} {{",
-                    f"\t\t{e}",
+                    f"\t\t{vc.write}",
                     "\t}",
                     "}",
                 ]
                 return size, enc
-            if s.isdigit():  # fixed-size elements ([packed = false] double, fixed32, bool, ...)
-                size = [f"size += len({x}) * ({tag} + {s})"]
+            if vc.fixed:  # fixed-size elements ([packed = false] double, fixed32, bool, ...)
+                size = [f"size += len({x}) * ({tag} + {vc.size})"]
             else:
-                size = [f"for _, v := range {x} {{", f"\tsize += {tag} + {s}", "}"]
-            enc = [f"for _, v := range {x} {{", f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"]
+                size = [f"for _, v := range {x} {{", f"\tsize += {tag} + {vc.size}", "}"]
+            enc = [f"for _, v := range {x} {{", "\t" + tag_code(num, vc.wire), f"\t{vc.write}", "}"]
             return size, enc
         oneof = f.oneof
         if oneof is not None:
             wrapper = self.names.wrapper(f)
             oname = self.names.oneof_name(f.message, f.proto.oneof_index)
-            v = "x." + self.names.field_name(f)
-            w, s, e = self.value_code(f.proto, v)
-            cond = f"if x, ok := m.{oname}.(*{wrapper}); ok {{"
-            scond = cond if not s.isdigit() else cond.replace("x, ok", "_, ok")
+            vc = self.value_code(f.proto, "x." + self.names.field_name(f))
+            case = f"m.{oname}.(*{wrapper}); ok {{"
             return (
-                [scond, f"\tsize += {tag} + {s}", "}"],
-                [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"],
+                [
+                    f"if {'_' if vc.fixed else 'x'}, ok := {case}",
+                    f"\tsize += {tag} + {vc.size}",
+                    "}",
+                ],
+                [f"if x, ok := {case}", "\t" + tag_code(num, vc.wire), f"\t{vc.write}", "}"],
             )
         if f.type == FDP.TYPE_MESSAGE or f.optional:  # a pointer (or []byte): present if not nil
             cond = f"if {x} != nil {{"
             scalar_ptr = f.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_BYTES)
-            w, s, e = self.value_code(f.proto, "*" + x if scalar_ptr else x)
+            vc = self.value_code(f.proto, "*" + x if scalar_ptr else x)
         else:
             cond = "if " + self.scalar(f.proto).nonzero.format(v=x) + " {"
-            w, s, e = self.value_code(f.proto, x)
+            vc = self.value_code(f.proto, x)
         return (
-            [cond, f"\tsize += {tag} + {s}", "}"],
-            [cond, f"\te.Tag({num}, wire.{w})", f"\t{e}", "}"],
+            [cond, f"\tsize += {tag} + {vc.size}", "}"],
+            [cond, "\t" + tag_code(num, vc.wire), f"\t{vc.write}", "}"],
         )
 
     # -- decoding -------------------------------------------------------------------------------
@@ -544,8 +569,8 @@ class MessageGen:
         if fd.type == FDP.TYPE_MESSAGE:
             t = self.qualify_message(self.reg.message(fd.type_name))
             if declare:
-                return [f"{target} := new({t})", f"d.Message({target})"]
-            return [f"if {target} == nil {{", f"\t{target} = new({t})", "}", f"d.Message({target})"]
+                return [f"{target} := new({t})", *merge_message(target)]
+            return [f"if {target} == nil {{", f"\t{target} = new({t})", "}", *merge_message(target)]
         return [f"{target} {':=' if declare else '='} {self.scalar(fd).dec}"]
 
     def decode_cases(self, m: Message) -> List[str]:
@@ -570,7 +595,7 @@ class MessageGen:
                 "\tswitch d.Num() {",
             ]
             for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
-                w = self.value_code(fd, var)[0]
+                w = self.value_code(fd, var).wire
                 body += [f"\tcase {num}:", f"\t\tif d.Type() == wire.{w} {{"]
                 body += ["\t\t\t" + ln for ln in self.read_into(fd, var)]
                 body += ["\t\t\tcontinue", "\t\t}"]
@@ -579,7 +604,8 @@ class MessageGen:
             # the entry is re-encoded (zero key/value omitted, then its unknown fields) as an unknown field.
             body += ["if unknown != nil {", "\te := wire.NewEncoder(nil)"]
             for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
-                w, _, enc = self.value_code(fd, var)
+                vc = self.value_code(fd, var)
+                w, enc = vc.wire, "e.Message(v)" if fd.type == FDP.TYPE_MESSAGE else vc.write
                 present = (
                     "v != nil"
                     if fd.type == FDP.TYPE_MESSAGE
@@ -602,7 +628,7 @@ class MessageGen:
                 "continue",
             ]
             return ["if d.Type() == wire.BytesType {", *["\t" + ln for ln in body], "}"]
-        w = self.value_code(f.proto, "")[0]
+        w = self.value_code(f.proto, "").wire
         if f.repeated:
             if f.type == FDP.TYPE_MESSAGE:
                 read = self.read_into(f.proto, "v", declare=True) + [f"{x} = append({x}, v)"]
@@ -634,7 +660,7 @@ class MessageGen:
                     f"\tx = &{wrapper}{{{fname}: new({t})}}",
                     f"\tm.{oname} = x",
                     "}",
-                    f"d.Message(x.{fname})",
+                    *merge_message(f"x.{fname}"),
                 ]
             else:
                 read = [f"m.{oname} = &{wrapper}{{{fname}: {self.scalar(f.proto).dec}}}"]
@@ -655,6 +681,53 @@ class MessageGen:
             names.setdefault(v.number, v.name)
         self.imp.use("strconv")  # the String method
         return GoEnum(ident, doc(e.comments), values, list(names.items()))
+
+
+@dataclass(frozen=True)
+class ValueCode:
+    """How one value of a field (no tag) is sized and written, as Go expressions."""
+
+    wire: str  # its wire type's name in package wire, e.g. "BytesType"
+    size: str  # its encoded length inside SizeAt (which sizes and caches sub-messages)
+    cached_size: str  # the same inside MarshalTo (a sub-message's cached size)
+    write: str  # the statement(s) appending it inside MarshalTo (newline-separated)
+
+    @property
+    def fixed(self) -> bool:
+        """The length is a constant (so the value itself is not needed to size it)."""
+        return self.size.isdigit()
+
+
+WIRE_TYPES = {"VarintType": 0, "Fixed64Type": 1, "BytesType": 2, "Fixed32Type": 5}
+
+
+def tag_code(num: int, wire: str) -> str:
+    """The statement appending the tag of field ``num``: its bytes computed here, when 1 or 2."""
+    v, out = num << 3 | WIRE_TYPES[wire], []
+    while v >= 0x80:
+        out.append(v & 0x7F | 0x80)
+        v >>= 7
+    out.append(v)
+    if len(out) > 2:
+        return f"e.Tag({num}, wire.{wire})"
+    return f"e.Tag{len(out)}(" + ", ".join(f"0x{b:02x}" for b in out) + ")"
+
+
+def merge_message(target: str) -> List[str]:
+    """Decode a length-delimited message into ``target`` (its method called directly: through an
+    interface the decoder would escape to the heap)."""
+    return ["sub := d.EnterMessage()", f"{target}.UnmarshalFrom(d)", "d.LeaveMessage(sub)"]
+
+
+def expand_lines(lines: List[str]) -> List[str]:
+    """Split lines that hold several (a multi-line statement), each indented like the first."""
+    out = []
+    for line in lines:
+        first, *rest = line.split("\n")
+        indent = first[: len(first) - len(first.lstrip("\t"))]
+        out.append(first)
+        out.extend(indent + r for r in rest)
+    return out
 
 
 def _tag_size(num: int) -> int:

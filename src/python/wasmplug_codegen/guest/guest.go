@@ -218,10 +218,12 @@ func encodeReply(resp Reply) ([]byte, error) {
 	if n := m.Size(); cap(replyBuf) < n {
 		replyBuf = make([]byte, 0, n)
 	}
-	e := wire.NewEncoder(replyBuf[:0])
-	m.MarshalTo(e)
-	return e.Finish()
+	replyEnc.Reset(replyBuf[:0]) // a package variable: a local would escape through MarshalTo
+	m.MarshalTo(&replyEnc)
+	return replyEnc.Finish()
 }
+
+var replyEnc wire.Encoder
 
 // NotRegistered is the error reply of an export whose service has no
 // implementation registered.

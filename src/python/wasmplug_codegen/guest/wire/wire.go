@@ -47,9 +47,11 @@ type Message interface {
 	// Size is the length of the encoding.
 	Size() int
 	// SizeAt is Size for m nested depth levels deep: past MaxDepth it is 0
-	// without looking further (MarshalTo then fails with ErrDepth).
+	// without looking further (MarshalTo then fails with ErrDepth). It caches
+	// the sizes of m and its sub-messages for MarshalTo.
 	SizeAt(depth int) int
-	// MarshalTo appends the encoding (fields by number, then unknown fields).
+	// MarshalTo appends the encoding (fields by number, then unknown fields),
+	// using the sub-message sizes cached by the SizeAt(e.Depth()) just before.
 	MarshalTo(e *Encoder)
 	// UnmarshalFrom merges the fields the decoder yields.
 	UnmarshalFrom(d *Decoder)
@@ -147,6 +149,63 @@ func SortedStringKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// Entry is a map entry, for encoding in order.
+type Entry[K comparable, V any] struct {
+	Key K
+	Val V
+}
+
+// SortedEntries returns the entries of m (integer keys) in encoding order.
+func SortedEntries[K Integer, V any](m map[K]V) []Entry[K, V] {
+	out := make([]Entry[K, V], 0, len(m))
+	for k, v := range m {
+		out = append(out, Entry[K, V]{k, v})
+	}
+	slices.SortFunc(out, func(a, b Entry[K, V]) int {
+		switch {
+		case uint64(a.Key) > uint64(b.Key):
+			return -1
+		case uint64(a.Key) < uint64(b.Key):
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// SortedStringEntries returns the entries of m in encoding order.
+func SortedStringEntries[V any](m map[string]V) []Entry[string, V] {
+	out := make([]Entry[string, V], 0, len(m))
+	for k, v := range m {
+		out = append(out, Entry[string, V]{k, v})
+	}
+	slices.SortFunc(out, func(a, b Entry[string, V]) int { return compareKeys(a.Key, b.Key) })
+	return out
+}
+
+// SortedBoolEntries returns the entries of m in encoding order (true first).
+func SortedBoolEntries[V any](m map[bool]V) []Entry[bool, V] {
+	out := make([]Entry[bool, V], 0, 2)
+	for _, k := range []bool{true, false} {
+		if v, ok := m[k]; ok {
+			out = append(out, Entry[bool, V]{k, v})
+		}
+	}
+	return out
+}
+
+// compareKeys is upb's order of string map keys.
+func compareKeys(a, b string) int {
+	n := min(len(a), len(b))
+	switch x, y := a[:n], b[:n]; {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return len(b) - len(a)
+}
+
 // SortedBoolKeys returns the keys of m in encoding order (true first).
 func SortedBoolKeys[V any](m map[bool]V) []bool {
 	keys := make([]bool, 0, 2)
@@ -168,6 +227,9 @@ type Encoder struct {
 // NewEncoder appends to buf.
 func NewEncoder(buf []byte) *Encoder { return &Encoder{buf: buf} }
 
+// Reset makes e append to buf (an Encoder value can be reused without allocating).
+func (e *Encoder) Reset(buf []byte) { *e = Encoder{buf: buf} }
+
 // Finish returns the encoding or the first error.
 func (e *Encoder) Finish() ([]byte, error) {
 	if e.err != nil {
@@ -179,8 +241,22 @@ func (e *Encoder) Finish() ([]byte, error) {
 // Tag appends a field tag.
 func (e *Encoder) Tag(num int32, t Type) { e.Varint(uint64(num)<<3 | uint64(t)) }
 
-// Varint appends v as a varint.
+// Tag1 appends a one-byte tag (generated code encodes its tags ahead of time).
+func (e *Encoder) Tag1(b byte) { e.buf = append(e.buf, b) }
+
+// Tag2 appends a two-byte tag.
+func (e *Encoder) Tag2(b0, b1 byte) { e.buf = append(e.buf, b0, b1) }
+
+// Varint appends v as a varint (inlined for one byte).
 func (e *Encoder) Varint(v uint64) {
+	if v < 0x80 {
+		e.buf = append(e.buf, byte(v))
+		return
+	}
+	e.varint(v)
+}
+
+func (e *Encoder) varint(v uint64) {
 	for v >= 0x80 {
 		e.buf = append(e.buf, byte(v)|0x80)
 		v >>= 7
@@ -216,7 +292,7 @@ func (e *Encoder) Bytes(v []byte) {
 
 // Str appends a length-delimited string; invalid UTF-8 is an error (proto3).
 func (e *Encoder) Str(v string) {
-	if e.err == nil && !utf8.ValidString(v) {
+	if e.err == nil && !validUTF8(unsafe.Slice(unsafe.StringData(v), len(v))) {
 		e.err = ErrInvalidUTF8
 	}
 	e.Varint(uint64(len(v)))
@@ -248,8 +324,25 @@ func appendBytes(buf, v []byte) []byte {
 	return buf
 }
 
+// Enter is for generated code about to append a sub-message levels below the
+// current one, of the size its SizeAt cached: false (and ErrDepth) when that is
+// deeper than MaxDepth. Call Leave(levels) after it either way.
+func (e *Encoder) Enter(levels int) bool {
+	e.depth += levels
+	if e.depth > MaxDepth {
+		if e.err == nil {
+			e.err = ErrDepth
+		}
+		return false
+	}
+	return true
+}
+
+// Leave ends what Enter began.
+func (e *Encoder) Leave(levels int) { e.depth -= levels }
+
 // Message appends m as a length-delimited value; nested deeper than MaxDepth
-// it is an error.
+// it is an error. (Generated code calls the sub-message's methods directly.)
 func (e *Encoder) Message(m Message) {
 	e.depth++
 	if e.depth > MaxDepth {
@@ -265,14 +358,6 @@ func (e *Encoder) Message(m Message) {
 
 // Depth is how many messages deep the encoder is (0 in the top-level message).
 func (e *Encoder) Depth() int { return e.depth }
-
-// EntryMessage is Message for the message value of a map entry, which is one
-// level deeper than the entry.
-func (e *Encoder) EntryMessage(m Message) {
-	e.depth++
-	e.Message(m)
-	e.depth--
-}
 
 // Raw appends bytes as they are (unknown fields).
 func (e *Encoder) Raw(b []byte) { e.buf = appendBytes(e.buf, b) }
@@ -295,6 +380,9 @@ type Decoder struct {
 // NewDecoder reads b.
 func NewDecoder(b []byte) *Decoder { return &Decoder{buf: b, end: len(b)} }
 
+// Reset makes d read b (a Decoder value can be reused without allocating).
+func (d *Decoder) Reset(b []byte) { *d = Decoder{buf: b, end: len(b)} }
+
 // Err is the first error.
 func (d *Decoder) Err() error { return d.err }
 
@@ -306,7 +394,20 @@ func (d *Decoder) fail(err error) {
 }
 
 // Next reads the next tag; false at the end of the current limit or on error.
+// A one-byte tag (fields 1-15) is read inline.
 func (d *Decoder) Next() bool {
+	if d.pos < d.end && d.err == nil {
+		if c := d.buf[d.pos]; c < 0x80 && c >= 8 && c&7 <= 5 {
+			d.start = d.pos
+			d.pos++
+			d.num, d.typ = int32(c>>3), Type(c&7)
+			return true
+		}
+	}
+	return d.next()
+}
+
+func (d *Decoder) next() bool {
 	if d.err != nil || d.pos >= d.end {
 		return false
 	}
@@ -333,26 +434,36 @@ func (d *Decoder) Type() Type { return d.typ }
 // More reports whether bytes remain before the current limit (packed fields).
 func (d *Decoder) More() bool { return d.err == nil && d.pos < d.end }
 
-// Varint reads a varint.
+// Varint reads a varint (inlined for one byte).
 func (d *Decoder) Varint() uint64 {
+	if d.pos < d.end {
+		if c := d.buf[d.pos]; c < 0x80 {
+			d.pos++
+			return uint64(c)
+		}
+	}
+	return d.varint()
+}
+
+func (d *Decoder) varint() uint64 {
+	b := d.buf[d.pos:d.end]
 	var v uint64
-	for i := 0; i < 10; i++ {
-		if d.pos >= d.end {
-			d.fail(ErrTruncated)
-			return 0
-		}
-		c := d.buf[d.pos]
-		d.pos++
-		if i == 9 && c > 1 {
-			d.fail(ErrOverflow)
-			return 0
-		}
+	for i := 0; i < len(b) && i < 10; i++ {
+		c := b[i]
 		v |= uint64(c&0x7f) << (7 * i)
 		if c < 0x80 {
+			if i == 9 && c > 1 {
+				break
+			}
+			d.pos += i + 1
 			return v
 		}
 	}
-	d.fail(ErrOverflow)
+	if len(b) < 10 {
+		d.fail(ErrTruncated)
+	} else {
+		d.fail(ErrOverflow)
+	}
 	return 0
 }
 
@@ -413,7 +524,7 @@ func (d *Decoder) Bytes() []byte {
 // Str reads a length-delimited string; invalid UTF-8 is an error (proto3).
 func (d *Decoder) Str() string {
 	b := d.RawBytes()
-	if !utf8.Valid(b) {
+	if !validUTF8(b) {
 		d.fail(ErrInvalidUTF8)
 		return ""
 	}
@@ -534,4 +645,31 @@ func (d *Decoder) skipValue(num int32, typ Type) {
 	default:
 		d.fail(ErrGroup)
 	}
+}
+
+// validUTF8 is utf8.Valid with a fast path for four 2-byte characters (Latin,
+// Greek, Cyrillic, ...) in 8 bytes, besides 8 bytes of ASCII.
+func validUTF8(b []byte) bool {
+	i := 0
+	for len(b)-i >= 8 {
+		w := *(*uint64)(unsafe.Pointer(&b[i])) // little-endian: b[i] is the low byte
+		switch {
+		case w&0x8080808080808080 == 0:
+			i += 8
+		// Leads 110xxxxx at even bytes, continuations 10xxxxxx at odd ones, and
+		// no lead below 0xC2 (overlong): bits 1-4 of each lead not all zero.
+		case w&0xC0E0C0E0C0E0C0E0 == 0x80C080C080C080C0 &&
+			(w&0x001E001E001E001E+0x7FFF7FFF7FFF7FFF)&0x8000800080008000 == 0x8000800080008000:
+			i += 8
+		case b[i] < utf8.RuneSelf:
+			i++
+		default:
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n == 1 {
+				return false
+			}
+			i += n
+		}
+	}
+	return utf8.Valid(b[i:]) // short strings, and the tail
 }

@@ -72,18 +72,27 @@ type Any struct {
 	Value []byte
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Any".
 func (*Any) ProtoName() string { return "google.protobuf.Any" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Any) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Any) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Any) Unmarshal(b []byte) error {
 	*m = Any{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -100,7 +109,17 @@ func (m *Any) SizeAt(depth int) (size int) {
 	if len(m.Value) != 0 {
 		size += 1 + wire.SizeBytes(len(m.Value))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Any) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -109,11 +128,11 @@ func (m *Any) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.TypeUrl != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.TypeUrl)
 	}
 	if len(m.Value) != 0 {
-		e.Tag(2, wire.BytesType)
+		e.Tag1(0x12)
 		e.Bytes(m.Value)
 	}
 	e.Raw(m.unknownFields)

@@ -62,18 +62,27 @@ type Api struct {
 	Edition string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Api".
 func (*Api) ProtoName() string { return "google.protobuf.Api" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Api) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Api) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Api) Unmarshal(b []byte) error {
 	*m = Api{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -108,7 +117,17 @@ func (m *Api) SizeAt(depth int) (size int) {
 	if m.Edition != "" {
 		size += 1 + wire.SizeBytes(len(m.Edition))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Api) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -117,35 +136,51 @@ func (m *Api) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	for _, v := range m.Methods {
-		e.Tag(2, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x12)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	for _, v := range m.Options {
-		e.Tag(3, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x1a)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Version != "" {
-		e.Tag(4, wire.BytesType)
+		e.Tag1(0x22)
 		e.Str(m.Version)
 	}
 	if m.SourceContext != nil {
-		e.Tag(5, wire.BytesType)
-		e.Message(m.SourceContext)
+		e.Tag1(0x2a)
+		e.Varint(uint64(m.SourceContext.CachedSize()))
+		if e.Enter(1) {
+			m.SourceContext.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	for _, v := range m.Mixins {
-		e.Tag(6, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x32)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Syntax != 0 {
-		e.Tag(7, wire.VarintType)
+		e.Tag1(0x38)
 		e.Varint(uint64(m.Syntax))
 	}
 	if m.Edition != "" {
-		e.Tag(8, wire.BytesType)
+		e.Tag1(0x42)
 		e.Str(m.Edition)
 	}
 	e.Raw(m.unknownFields)
@@ -163,14 +198,18 @@ func (m *Api) UnmarshalFrom(d *wire.Decoder) {
 		case 2:
 			if d.Type() == wire.BytesType {
 				v := new(Method)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Methods = append(m.Methods, v)
 				continue
 			}
 		case 3:
 			if d.Type() == wire.BytesType {
 				v := new(typepb.Option)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Options = append(m.Options, v)
 				continue
 			}
@@ -184,13 +223,17 @@ func (m *Api) UnmarshalFrom(d *wire.Decoder) {
 				if m.SourceContext == nil {
 					m.SourceContext = new(sourcecontextpb.SourceContext)
 				}
-				d.Message(m.SourceContext)
+				sub := d.EnterMessage()
+				m.SourceContext.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 6:
 			if d.Type() == wire.BytesType {
 				v := new(Mixin)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Mixins = append(m.Mixins, v)
 				continue
 			}
@@ -296,18 +339,27 @@ type Method struct {
 	Edition string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Method".
 func (*Method) ProtoName() string { return "google.protobuf.Method" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Method) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Method) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Method) Unmarshal(b []byte) error {
 	*m = Method{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -342,7 +394,17 @@ func (m *Method) SizeAt(depth int) (size int) {
 	if m.Edition != "" {
 		size += 1 + wire.SizeBytes(len(m.Edition))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Method) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -351,35 +413,39 @@ func (m *Method) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	if m.RequestTypeUrl != "" {
-		e.Tag(2, wire.BytesType)
+		e.Tag1(0x12)
 		e.Str(m.RequestTypeUrl)
 	}
 	if m.RequestStreaming {
-		e.Tag(3, wire.VarintType)
+		e.Tag1(0x18)
 		e.Bool(m.RequestStreaming)
 	}
 	if m.ResponseTypeUrl != "" {
-		e.Tag(4, wire.BytesType)
+		e.Tag1(0x22)
 		e.Str(m.ResponseTypeUrl)
 	}
 	if m.ResponseStreaming {
-		e.Tag(5, wire.VarintType)
+		e.Tag1(0x28)
 		e.Bool(m.ResponseStreaming)
 	}
 	for _, v := range m.Options {
-		e.Tag(6, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x32)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Syntax != 0 {
-		e.Tag(7, wire.VarintType)
+		e.Tag1(0x38)
 		e.Varint(uint64(m.Syntax))
 	}
 	if m.Edition != "" {
-		e.Tag(8, wire.BytesType)
+		e.Tag1(0x42)
 		e.Str(m.Edition)
 	}
 	e.Raw(m.unknownFields)
@@ -417,7 +483,9 @@ func (m *Method) UnmarshalFrom(d *wire.Decoder) {
 		case 6:
 			if d.Type() == wire.BytesType {
 				v := new(typepb.Option)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Options = append(m.Options, v)
 				continue
 			}
@@ -578,18 +646,27 @@ type Mixin struct {
 	Root string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Mixin".
 func (*Mixin) ProtoName() string { return "google.protobuf.Mixin" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Mixin) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Mixin) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Mixin) Unmarshal(b []byte) error {
 	*m = Mixin{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -606,7 +683,17 @@ func (m *Mixin) SizeAt(depth int) (size int) {
 	if m.Root != "" {
 		size += 1 + wire.SizeBytes(len(m.Root))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Mixin) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -615,11 +702,11 @@ func (m *Mixin) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	if m.Root != "" {
-		e.Tag(2, wire.BytesType)
+		e.Tag1(0x12)
 		e.Str(m.Root)
 	}
 	e.Raw(m.unknownFields)

@@ -16,18 +16,27 @@ import (
 //     }
 type Empty struct {
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Empty".
 func (*Empty) ProtoName() string { return "google.protobuf.Empty" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Empty) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Empty) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Empty) Unmarshal(b []byte) error {
 	*m = Empty{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -38,7 +47,17 @@ func (m *Empty) SizeAt(depth int) (size int) {
 	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Empty) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.

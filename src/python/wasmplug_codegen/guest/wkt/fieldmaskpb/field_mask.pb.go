@@ -209,18 +209,27 @@ type FieldMask struct {
 	Paths []string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.FieldMask".
 func (*FieldMask) ProtoName() string { return "google.protobuf.FieldMask" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *FieldMask) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *FieldMask) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *FieldMask) Unmarshal(b []byte) error {
 	*m = FieldMask{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -234,7 +243,17 @@ func (m *FieldMask) SizeAt(depth int) (size int) {
 	for _, v := range m.Paths {
 		size += 1 + wire.SizeBytes(len(v))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *FieldMask) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -243,7 +262,7 @@ func (m *FieldMask) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	for _, v := range m.Paths {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(v)
 	}
 	e.Raw(m.unknownFields)

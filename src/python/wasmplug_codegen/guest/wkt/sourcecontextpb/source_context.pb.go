@@ -15,18 +15,27 @@ type SourceContext struct {
 	FileName string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.SourceContext".
 func (*SourceContext) ProtoName() string { return "google.protobuf.SourceContext" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *SourceContext) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *SourceContext) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *SourceContext) Unmarshal(b []byte) error {
 	*m = SourceContext{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -40,7 +49,17 @@ func (m *SourceContext) SizeAt(depth int) (size int) {
 	if m.FileName != "" {
 		size += 1 + wire.SizeBytes(len(m.FileName))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *SourceContext) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -49,7 +68,7 @@ func (m *SourceContext) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.FileName != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.FileName)
 	}
 	e.Raw(m.unknownFields)

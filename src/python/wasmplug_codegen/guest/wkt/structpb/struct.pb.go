@@ -58,18 +58,27 @@ type Struct struct {
 	Fields map[string]*Value
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Struct".
 func (*Struct) ProtoName() string { return "google.protobuf.Struct" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Struct) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Struct) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Struct) Unmarshal(b []byte) error {
 	*m = Struct{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -80,10 +89,22 @@ func (m *Struct) SizeAt(depth int) (size int) {
 	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
-	for k, v := range m.Fields {
-		size += 1 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
+	if len(m.Fields) > 0 {
+		for k, v := range m.Fields {
+			size += 1 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
+		}
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Struct) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -91,14 +112,20 @@ func (m *Struct) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
-	for _, k := range wire.SortedStringKeys(m.Fields) {
-		v := m.Fields[k]
-		e.Tag(1, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.SizeAt(e.Depth()+2))))
-		e.Tag(1, wire.BytesType)
-		e.Str(k)
-		e.Tag(2, wire.BytesType)
-		e.EntryMessage(v)
+	if len(m.Fields) > 0 {
+		for _, kv := range wire.SortedStringEntries(m.Fields) {
+			k, v := kv.Key, kv.Val
+			e.Tag1(0x0a)
+			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())))
+			e.Tag1(0x0a)
+			e.Str(k)
+			e.Tag1(0x12)
+			e.Varint(uint64(v.CachedSize()))
+			if e.Enter(2) {
+				v.MarshalTo(e)
+			}
+			e.Leave(2)
+		}
 	}
 	e.Raw(m.unknownFields)
 }
@@ -125,7 +152,9 @@ func (m *Struct) UnmarshalFrom(d *wire.Decoder) {
 							if v == nil {
 								v = new(Value)
 							}
-							d.Message(v)
+							sub := d.EnterMessage()
+							v.UnmarshalFrom(d)
+							d.LeaveMessage(sub)
 							continue
 						}
 					}
@@ -186,18 +215,27 @@ type Value struct {
 	Kind isValue_Kind
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Value".
 func (*Value) ProtoName() string { return "google.protobuf.Value" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Value) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Value) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Value) Unmarshal(b []byte) error {
 	*m = Value{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -226,7 +264,17 @@ func (m *Value) SizeAt(depth int) (size int) {
 	if x, ok := m.Kind.(*Value_ListValue); ok {
 		size += 1 + wire.SizeBytes(x.ListValue.SizeAt(depth+1))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Value) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -235,28 +283,36 @@ func (m *Value) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if x, ok := m.Kind.(*Value_NullValue); ok {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(x.NullValue))
 	}
 	if x, ok := m.Kind.(*Value_NumberValue); ok {
-		e.Tag(2, wire.Fixed64Type)
+		e.Tag1(0x11)
 		e.Fixed64(math.Float64bits(x.NumberValue))
 	}
 	if x, ok := m.Kind.(*Value_StringValue); ok {
-		e.Tag(3, wire.BytesType)
+		e.Tag1(0x1a)
 		e.Str(x.StringValue)
 	}
 	if x, ok := m.Kind.(*Value_BoolValue); ok {
-		e.Tag(4, wire.VarintType)
+		e.Tag1(0x20)
 		e.Bool(x.BoolValue)
 	}
 	if x, ok := m.Kind.(*Value_StructValue); ok {
-		e.Tag(5, wire.BytesType)
-		e.Message(x.StructValue)
+		e.Tag1(0x2a)
+		e.Varint(uint64(x.StructValue.CachedSize()))
+		if e.Enter(1) {
+			x.StructValue.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if x, ok := m.Kind.(*Value_ListValue); ok {
-		e.Tag(6, wire.BytesType)
-		e.Message(x.ListValue)
+		e.Tag1(0x32)
+		e.Varint(uint64(x.ListValue.CachedSize()))
+		if e.Enter(1) {
+			x.ListValue.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	e.Raw(m.unknownFields)
 }
@@ -292,7 +348,9 @@ func (m *Value) UnmarshalFrom(d *wire.Decoder) {
 					x = &Value_StructValue{StructValue: new(Struct)}
 					m.Kind = x
 				}
-				d.Message(x.StructValue)
+				sub := d.EnterMessage()
+				x.StructValue.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 6:
@@ -302,7 +360,9 @@ func (m *Value) UnmarshalFrom(d *wire.Decoder) {
 					x = &Value_ListValue{ListValue: new(ListValue)}
 					m.Kind = x
 				}
-				d.Message(x.ListValue)
+				sub := d.EnterMessage()
+				x.ListValue.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		}
@@ -414,18 +474,27 @@ type ListValue struct {
 	Values []*Value
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.ListValue".
 func (*ListValue) ProtoName() string { return "google.protobuf.ListValue" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *ListValue) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *ListValue) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *ListValue) Unmarshal(b []byte) error {
 	*m = ListValue{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -439,7 +508,17 @@ func (m *ListValue) SizeAt(depth int) (size int) {
 	for _, v := range m.Values {
 		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *ListValue) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -448,8 +527,12 @@ func (m *ListValue) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	for _, v := range m.Values {
-		e.Tag(1, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x0a)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	e.Raw(m.unknownFields)
 }
@@ -461,7 +544,9 @@ func (m *ListValue) UnmarshalFrom(d *wire.Decoder) {
 		case 1:
 			if d.Type() == wire.BytesType {
 				v := new(Value)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Values = append(m.Values, v)
 				continue
 			}

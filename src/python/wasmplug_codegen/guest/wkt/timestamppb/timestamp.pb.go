@@ -109,18 +109,27 @@ type Timestamp struct {
 	Nanos int32
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Timestamp".
 func (*Timestamp) ProtoName() string { return "google.protobuf.Timestamp" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Timestamp) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Timestamp) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Timestamp) Unmarshal(b []byte) error {
 	*m = Timestamp{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -137,7 +146,17 @@ func (m *Timestamp) SizeAt(depth int) (size int) {
 	if m.Nanos != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Nanos))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Timestamp) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -146,11 +165,11 @@ func (m *Timestamp) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Seconds != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Seconds))
 	}
 	if m.Nanos != 0 {
-		e.Tag(2, wire.VarintType)
+		e.Tag1(0x10)
 		e.Varint(uint64(m.Nanos))
 	}
 	e.Raw(m.unknownFields)

@@ -146,18 +146,27 @@ type Type struct {
 	Edition string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Type".
 func (*Type) ProtoName() string { return "google.protobuf.Type" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Type) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Type) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Type) Unmarshal(b []byte) error {
 	*m = Type{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -189,7 +198,17 @@ func (m *Type) SizeAt(depth int) (size int) {
 	if m.Edition != "" {
 		size += 1 + wire.SizeBytes(len(m.Edition))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Type) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -198,31 +217,43 @@ func (m *Type) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	for _, v := range m.Fields {
-		e.Tag(2, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x12)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	for _, v := range m.Oneofs {
-		e.Tag(3, wire.BytesType)
+		e.Tag1(0x1a)
 		e.Str(v)
 	}
 	for _, v := range m.Options {
-		e.Tag(4, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x22)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.SourceContext != nil {
-		e.Tag(5, wire.BytesType)
-		e.Message(m.SourceContext)
+		e.Tag1(0x2a)
+		e.Varint(uint64(m.SourceContext.CachedSize()))
+		if e.Enter(1) {
+			m.SourceContext.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Syntax != 0 {
-		e.Tag(6, wire.VarintType)
+		e.Tag1(0x30)
 		e.Varint(uint64(m.Syntax))
 	}
 	if m.Edition != "" {
-		e.Tag(7, wire.BytesType)
+		e.Tag1(0x3a)
 		e.Str(m.Edition)
 	}
 	e.Raw(m.unknownFields)
@@ -240,7 +271,9 @@ func (m *Type) UnmarshalFrom(d *wire.Decoder) {
 		case 2:
 			if d.Type() == wire.BytesType {
 				v := new(Field)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Fields = append(m.Fields, v)
 				continue
 			}
@@ -252,7 +285,9 @@ func (m *Type) UnmarshalFrom(d *wire.Decoder) {
 		case 4:
 			if d.Type() == wire.BytesType {
 				v := new(Option)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Options = append(m.Options, v)
 				continue
 			}
@@ -261,7 +296,9 @@ func (m *Type) UnmarshalFrom(d *wire.Decoder) {
 				if m.SourceContext == nil {
 					m.SourceContext = new(sourcecontextpb.SourceContext)
 				}
-				d.Message(m.SourceContext)
+				sub := d.EnterMessage()
+				m.SourceContext.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 6:
@@ -359,18 +396,27 @@ type Field struct {
 	DefaultValue string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Field".
 func (*Field) ProtoName() string { return "google.protobuf.Field" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Field) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Field) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Field) Unmarshal(b []byte) error {
 	*m = Field{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -411,7 +457,17 @@ func (m *Field) SizeAt(depth int) (size int) {
 	if m.DefaultValue != "" {
 		size += 1 + wire.SizeBytes(len(m.DefaultValue))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Field) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -420,43 +476,47 @@ func (m *Field) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Kind != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Kind))
 	}
 	if m.Cardinality != 0 {
-		e.Tag(2, wire.VarintType)
+		e.Tag1(0x10)
 		e.Varint(uint64(m.Cardinality))
 	}
 	if m.Number != 0 {
-		e.Tag(3, wire.VarintType)
+		e.Tag1(0x18)
 		e.Varint(uint64(m.Number))
 	}
 	if m.Name != "" {
-		e.Tag(4, wire.BytesType)
+		e.Tag1(0x22)
 		e.Str(m.Name)
 	}
 	if m.TypeUrl != "" {
-		e.Tag(6, wire.BytesType)
+		e.Tag1(0x32)
 		e.Str(m.TypeUrl)
 	}
 	if m.OneofIndex != 0 {
-		e.Tag(7, wire.VarintType)
+		e.Tag1(0x38)
 		e.Varint(uint64(m.OneofIndex))
 	}
 	if m.Packed {
-		e.Tag(8, wire.VarintType)
+		e.Tag1(0x40)
 		e.Bool(m.Packed)
 	}
 	for _, v := range m.Options {
-		e.Tag(9, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x4a)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.JsonName != "" {
-		e.Tag(10, wire.BytesType)
+		e.Tag1(0x52)
 		e.Str(m.JsonName)
 	}
 	if m.DefaultValue != "" {
-		e.Tag(11, wire.BytesType)
+		e.Tag1(0x5a)
 		e.Str(m.DefaultValue)
 	}
 	e.Raw(m.unknownFields)
@@ -504,7 +564,9 @@ func (m *Field) UnmarshalFrom(d *wire.Decoder) {
 		case 9:
 			if d.Type() == wire.BytesType {
 				v := new(Option)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Options = append(m.Options, v)
 				continue
 			}
@@ -614,18 +676,27 @@ type Enum struct {
 	Edition string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Enum".
 func (*Enum) ProtoName() string { return "google.protobuf.Enum" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Enum) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Enum) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Enum) Unmarshal(b []byte) error {
 	*m = Enum{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -654,7 +725,17 @@ func (m *Enum) SizeAt(depth int) (size int) {
 	if m.Edition != "" {
 		size += 1 + wire.SizeBytes(len(m.Edition))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Enum) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -663,27 +744,39 @@ func (m *Enum) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	for _, v := range m.Enumvalue {
-		e.Tag(2, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x12)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	for _, v := range m.Options {
-		e.Tag(3, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x1a)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.SourceContext != nil {
-		e.Tag(4, wire.BytesType)
-		e.Message(m.SourceContext)
+		e.Tag1(0x22)
+		e.Varint(uint64(m.SourceContext.CachedSize()))
+		if e.Enter(1) {
+			m.SourceContext.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Syntax != 0 {
-		e.Tag(5, wire.VarintType)
+		e.Tag1(0x28)
 		e.Varint(uint64(m.Syntax))
 	}
 	if m.Edition != "" {
-		e.Tag(6, wire.BytesType)
+		e.Tag1(0x32)
 		e.Str(m.Edition)
 	}
 	e.Raw(m.unknownFields)
@@ -701,14 +794,18 @@ func (m *Enum) UnmarshalFrom(d *wire.Decoder) {
 		case 2:
 			if d.Type() == wire.BytesType {
 				v := new(EnumValue)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Enumvalue = append(m.Enumvalue, v)
 				continue
 			}
 		case 3:
 			if d.Type() == wire.BytesType {
 				v := new(Option)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Options = append(m.Options, v)
 				continue
 			}
@@ -717,7 +814,9 @@ func (m *Enum) UnmarshalFrom(d *wire.Decoder) {
 				if m.SourceContext == nil {
 					m.SourceContext = new(sourcecontextpb.SourceContext)
 				}
-				d.Message(m.SourceContext)
+				sub := d.EnterMessage()
+				m.SourceContext.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 5:
@@ -792,18 +891,27 @@ type EnumValue struct {
 	Options []*Option
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.EnumValue".
 func (*EnumValue) ProtoName() string { return "google.protobuf.EnumValue" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *EnumValue) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *EnumValue) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *EnumValue) Unmarshal(b []byte) error {
 	*m = EnumValue{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -823,7 +931,17 @@ func (m *EnumValue) SizeAt(depth int) (size int) {
 	for _, v := range m.Options {
 		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *EnumValue) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -832,16 +950,20 @@ func (m *EnumValue) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	if m.Number != 0 {
-		e.Tag(2, wire.VarintType)
+		e.Tag1(0x10)
 		e.Varint(uint64(m.Number))
 	}
 	for _, v := range m.Options {
-		e.Tag(3, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x1a)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	e.Raw(m.unknownFields)
 }
@@ -863,7 +985,9 @@ func (m *EnumValue) UnmarshalFrom(d *wire.Decoder) {
 		case 3:
 			if d.Type() == wire.BytesType {
 				v := new(Option)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Options = append(m.Options, v)
 				continue
 			}
@@ -912,18 +1036,27 @@ type Option struct {
 	Value *anypb.Any
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Option".
 func (*Option) ProtoName() string { return "google.protobuf.Option" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Option) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Option) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Option) Unmarshal(b []byte) error {
 	*m = Option{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -940,7 +1073,17 @@ func (m *Option) SizeAt(depth int) (size int) {
 	if m.Value != nil {
 		size += 1 + wire.SizeBytes(m.Value.SizeAt(depth+1))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Option) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -949,12 +1092,16 @@ func (m *Option) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	if m.Value != nil {
-		e.Tag(2, wire.BytesType)
-		e.Message(m.Value)
+		e.Tag1(0x12)
+		e.Varint(uint64(m.Value.CachedSize()))
+		if e.Enter(1) {
+			m.Value.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	e.Raw(m.unknownFields)
 }
@@ -973,7 +1120,9 @@ func (m *Option) UnmarshalFrom(d *wire.Decoder) {
 				if m.Value == nil {
 					m.Value = new(anypb.Any)
 				}
-				d.Message(m.Value)
+				sub := d.EnterMessage()
+				m.Value.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		}

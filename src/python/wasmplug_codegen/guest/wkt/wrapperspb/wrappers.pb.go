@@ -20,18 +20,27 @@ type DoubleValue struct {
 	Value float64
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.DoubleValue".
 func (*DoubleValue) ProtoName() string { return "google.protobuf.DoubleValue" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *DoubleValue) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *DoubleValue) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *DoubleValue) Unmarshal(b []byte) error {
 	*m = DoubleValue{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -45,7 +54,17 @@ func (m *DoubleValue) SizeAt(depth int) (size int) {
 	if math.Float64bits(m.Value) != 0 {
 		size += 1 + 8
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *DoubleValue) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -54,7 +73,7 @@ func (m *DoubleValue) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if math.Float64bits(m.Value) != 0 {
-		e.Tag(1, wire.Fixed64Type)
+		e.Tag1(0x09)
 		e.Fixed64(math.Float64bits(m.Value))
 	}
 	e.Raw(m.unknownFields)
@@ -92,18 +111,27 @@ type FloatValue struct {
 	Value float32
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.FloatValue".
 func (*FloatValue) ProtoName() string { return "google.protobuf.FloatValue" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *FloatValue) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *FloatValue) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *FloatValue) Unmarshal(b []byte) error {
 	*m = FloatValue{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -117,7 +145,17 @@ func (m *FloatValue) SizeAt(depth int) (size int) {
 	if math.Float32bits(m.Value) != 0 {
 		size += 1 + 4
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *FloatValue) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -126,7 +164,7 @@ func (m *FloatValue) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if math.Float32bits(m.Value) != 0 {
-		e.Tag(1, wire.Fixed32Type)
+		e.Tag1(0x0d)
 		e.Fixed32(math.Float32bits(m.Value))
 	}
 	e.Raw(m.unknownFields)
@@ -164,18 +202,27 @@ type Int64Value struct {
 	Value int64
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Int64Value".
 func (*Int64Value) ProtoName() string { return "google.protobuf.Int64Value" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Int64Value) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Int64Value) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Int64Value) Unmarshal(b []byte) error {
 	*m = Int64Value{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -189,7 +236,17 @@ func (m *Int64Value) SizeAt(depth int) (size int) {
 	if m.Value != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Value))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Int64Value) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -198,7 +255,7 @@ func (m *Int64Value) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Value != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Value))
 	}
 	e.Raw(m.unknownFields)
@@ -236,18 +293,27 @@ type UInt64Value struct {
 	Value uint64
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.UInt64Value".
 func (*UInt64Value) ProtoName() string { return "google.protobuf.UInt64Value" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *UInt64Value) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *UInt64Value) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *UInt64Value) Unmarshal(b []byte) error {
 	*m = UInt64Value{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -261,7 +327,17 @@ func (m *UInt64Value) SizeAt(depth int) (size int) {
 	if m.Value != 0 {
 		size += 1 + wire.SizeVarint(m.Value)
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *UInt64Value) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -270,7 +346,7 @@ func (m *UInt64Value) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Value != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(m.Value)
 	}
 	e.Raw(m.unknownFields)
@@ -308,18 +384,27 @@ type Int32Value struct {
 	Value int32
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.Int32Value".
 func (*Int32Value) ProtoName() string { return "google.protobuf.Int32Value" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Int32Value) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Int32Value) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Int32Value) Unmarshal(b []byte) error {
 	*m = Int32Value{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -333,7 +418,17 @@ func (m *Int32Value) SizeAt(depth int) (size int) {
 	if m.Value != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Value))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Int32Value) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -342,7 +437,7 @@ func (m *Int32Value) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Value != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Value))
 	}
 	e.Raw(m.unknownFields)
@@ -380,18 +475,27 @@ type UInt32Value struct {
 	Value uint32
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.UInt32Value".
 func (*UInt32Value) ProtoName() string { return "google.protobuf.UInt32Value" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *UInt32Value) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *UInt32Value) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *UInt32Value) Unmarshal(b []byte) error {
 	*m = UInt32Value{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -405,7 +509,17 @@ func (m *UInt32Value) SizeAt(depth int) (size int) {
 	if m.Value != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Value))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *UInt32Value) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -414,7 +528,7 @@ func (m *UInt32Value) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Value != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Value))
 	}
 	e.Raw(m.unknownFields)
@@ -452,18 +566,27 @@ type BoolValue struct {
 	Value bool
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.BoolValue".
 func (*BoolValue) ProtoName() string { return "google.protobuf.BoolValue" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *BoolValue) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *BoolValue) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *BoolValue) Unmarshal(b []byte) error {
 	*m = BoolValue{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -477,7 +600,17 @@ func (m *BoolValue) SizeAt(depth int) (size int) {
 	if m.Value {
 		size += 1 + 1
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *BoolValue) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -486,7 +619,7 @@ func (m *BoolValue) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Value {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Bool(m.Value)
 	}
 	e.Raw(m.unknownFields)
@@ -524,18 +657,27 @@ type StringValue struct {
 	Value string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.StringValue".
 func (*StringValue) ProtoName() string { return "google.protobuf.StringValue" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *StringValue) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *StringValue) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *StringValue) Unmarshal(b []byte) error {
 	*m = StringValue{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -549,7 +691,17 @@ func (m *StringValue) SizeAt(depth int) (size int) {
 	if m.Value != "" {
 		size += 1 + wire.SizeBytes(len(m.Value))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *StringValue) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -558,7 +710,7 @@ func (m *StringValue) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Value != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Value)
 	}
 	e.Raw(m.unknownFields)
@@ -596,18 +748,27 @@ type BytesValue struct {
 	Value []byte
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "google.protobuf.BytesValue".
 func (*BytesValue) ProtoName() string { return "google.protobuf.BytesValue" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *BytesValue) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *BytesValue) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *BytesValue) Unmarshal(b []byte) error {
 	*m = BytesValue{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -621,7 +782,17 @@ func (m *BytesValue) SizeAt(depth int) (size int) {
 	if len(m.Value) != 0 {
 		size += 1 + wire.SizeBytes(len(m.Value))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *BytesValue) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -630,7 +801,7 @@ func (m *BytesValue) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if len(m.Value) != 0 {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Bytes(m.Value)
 	}
 	e.Raw(m.unknownFields)

@@ -20,18 +20,27 @@ type GreetRequest struct {
 	Name string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "greeting.GreetRequest".
 func (*GreetRequest) ProtoName() string { return "greeting.GreetRequest" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *GreetRequest) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *GreetRequest) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *GreetRequest) Unmarshal(b []byte) error {
 	*m = GreetRequest{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -45,7 +54,17 @@ func (m *GreetRequest) SizeAt(depth int) (size int) {
 	if m.Name != "" {
 		size += 1 + wire.SizeBytes(len(m.Name))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *GreetRequest) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -54,7 +73,7 @@ func (m *GreetRequest) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	e.Raw(m.unknownFields)
@@ -86,18 +105,27 @@ type GreetReply struct {
 	Message string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "greeting.GreetReply".
 func (*GreetReply) ProtoName() string { return "greeting.GreetReply" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *GreetReply) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *GreetReply) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *GreetReply) Unmarshal(b []byte) error {
 	*m = GreetReply{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -111,7 +139,17 @@ func (m *GreetReply) SizeAt(depth int) (size int) {
 	if m.Message != "" {
 		size += 1 + wire.SizeBytes(len(m.Message))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *GreetReply) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -120,7 +158,7 @@ func (m *GreetReply) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Message != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Message)
 	}
 	e.Raw(m.unknownFields)

@@ -189,18 +189,27 @@ type AllTypes struct {
 	Last     string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "conformance.AllTypes".
 func (*AllTypes) ProtoName() string { return "conformance.AllTypes" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *AllTypes) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *AllTypes) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *AllTypes) Unmarshal(b []byte) error {
 	*m = AllTypes{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -411,53 +420,75 @@ func (m *AllTypes) SizeAt(depth int) (size int) {
 	if m.ONested != nil {
 		size += 2 + wire.SizeBytes(m.ONested.SizeAt(depth+1))
 	}
-	for k, v := range m.MInt32 {
-		size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeBytes(len(v)))
+	if len(m.MInt32) > 0 {
+		for k, v := range m.MInt32 {
+			size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeBytes(len(v)))
+		}
 	}
-	for k, v := range m.MInt64 {
-		size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeBytes(len(v)))
+	if len(m.MInt64) > 0 {
+		for k, v := range m.MInt64 {
+			size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeBytes(len(v)))
+		}
 	}
-	for k, _ := range m.MUint32 {
-		size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+8)
+	if len(m.MUint32) > 0 {
+		for k, _ := range m.MUint32 {
+			size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+8)
+		}
 	}
-	for k, _ := range m.MUint64 {
-		size += 2 + wire.SizeBytes(1+wire.SizeVarint(k)+1+4)
+	if len(m.MUint64) > 0 {
+		for k, _ := range m.MUint64 {
+			size += 2 + wire.SizeBytes(1+wire.SizeVarint(k)+1+4)
+		}
 	}
-	for k, v := range m.MSint32 {
-		size += 2 + wire.SizeBytes(1+wire.SizeVarint(wire.EncodeZigZag(int64(k)))+1+wire.SizeVarint(wire.EncodeZigZag(v)))
+	if len(m.MSint32) > 0 {
+		for k, v := range m.MSint32 {
+			size += 2 + wire.SizeBytes(1+wire.SizeVarint(wire.EncodeZigZag(int64(k)))+1+wire.SizeVarint(wire.EncodeZigZag(v)))
+		}
 	}
-	for k, v := range m.MSint64 {
-		size += 2 + wire.SizeBytes(1+wire.SizeVarint(wire.EncodeZigZag(k))+1+wire.SizeVarint(wire.EncodeZigZag(int64(v))))
+	if len(m.MSint64) > 0 {
+		for k, v := range m.MSint64 {
+			size += 2 + wire.SizeBytes(1+wire.SizeVarint(wire.EncodeZigZag(k))+1+wire.SizeVarint(wire.EncodeZigZag(int64(v))))
+		}
 	}
-	for range m.MFixed32 {
-		size += 2 + wire.SizeBytes(1+4+1+8)
+	if len(m.MFixed32) > 0 {
+		size += len(m.MFixed32) * (2 + wire.SizeBytes(1+4+1+8))
 	}
-	for range m.MFixed64 {
-		size += 2 + wire.SizeBytes(1+8+1+4)
+	if len(m.MFixed64) > 0 {
+		size += len(m.MFixed64) * (2 + wire.SizeBytes(1+8+1+4))
 	}
-	for range m.MSfixed32 {
-		size += 2 + wire.SizeBytes(1+4+1+8)
+	if len(m.MSfixed32) > 0 {
+		size += len(m.MSfixed32) * (2 + wire.SizeBytes(1+4+1+8))
 	}
-	for range m.MSfixed64 {
-		size += 2 + wire.SizeBytes(1+8+1+4)
+	if len(m.MSfixed64) > 0 {
+		size += len(m.MSfixed64) * (2 + wire.SizeBytes(1+8+1+4))
 	}
-	for range m.MBool {
-		size += 2 + wire.SizeBytes(1+1+1+1)
+	if len(m.MBool) > 0 {
+		size += len(m.MBool) * (2 + wire.SizeBytes(1+1+1+1))
 	}
-	for k, v := range m.MString {
-		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(len(v)))
+	if len(m.MString) > 0 {
+		for k, v := range m.MString {
+			size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(len(v)))
+		}
 	}
-	for k, v := range m.MEnum {
-		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeVarint(uint64(v)))
+	if len(m.MEnum) > 0 {
+		for k, v := range m.MEnum {
+			size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeVarint(uint64(v)))
+		}
 	}
-	for k, v := range m.MNested {
-		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
+	if len(m.MNested) > 0 {
+		for k, v := range m.MNested {
+			size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
+		}
 	}
-	for k, v := range m.MUint {
-		size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeVarint(v))
+	if len(m.MUint) > 0 {
+		for k, v := range m.MUint {
+			size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeVarint(v))
+		}
 	}
-	for k, v := range m.MInt {
-		size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeVarint(uint64(v)))
+	if len(m.MInt) > 0 {
+		for k, v := range m.MInt {
+			size += 2 + wire.SizeBytes(1+wire.SizeVarint(uint64(k))+1+wire.SizeVarint(uint64(v)))
+		}
 	}
 	if x, ok := m.Choice.(*AllTypes_CString); ok {
 		size += 2 + wire.SizeBytes(len(x.CString))
@@ -495,7 +526,17 @@ func (m *AllTypes) SizeAt(depth int) (size int) {
 	if m.Last != "" {
 		size += 5 + wire.SizeBytes(len(m.Last))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *AllTypes) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -504,88 +545,92 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if math.Float64bits(m.FDouble) != 0 {
-		e.Tag(1, wire.Fixed64Type)
+		e.Tag1(0x09)
 		e.Fixed64(math.Float64bits(m.FDouble))
 	}
 	if math.Float32bits(m.FFloat) != 0 {
-		e.Tag(2, wire.Fixed32Type)
+		e.Tag1(0x15)
 		e.Fixed32(math.Float32bits(m.FFloat))
 	}
 	if m.FInt64 != 0 {
-		e.Tag(3, wire.VarintType)
+		e.Tag1(0x18)
 		e.Varint(uint64(m.FInt64))
 	}
 	if m.FUint64 != 0 {
-		e.Tag(4, wire.VarintType)
+		e.Tag1(0x20)
 		e.Varint(m.FUint64)
 	}
 	if m.FInt32 != 0 {
-		e.Tag(5, wire.VarintType)
+		e.Tag1(0x28)
 		e.Varint(uint64(m.FInt32))
 	}
 	if m.FFixed64 != 0 {
-		e.Tag(6, wire.Fixed64Type)
+		e.Tag1(0x31)
 		e.Fixed64(m.FFixed64)
 	}
 	if m.FFixed32 != 0 {
-		e.Tag(7, wire.Fixed32Type)
+		e.Tag1(0x3d)
 		e.Fixed32(m.FFixed32)
 	}
 	if m.FBool {
-		e.Tag(8, wire.VarintType)
+		e.Tag1(0x40)
 		e.Bool(m.FBool)
 	}
 	if m.FString != "" {
-		e.Tag(9, wire.BytesType)
+		e.Tag1(0x4a)
 		e.Str(m.FString)
 	}
 	if len(m.FBytes) != 0 {
-		e.Tag(10, wire.BytesType)
+		e.Tag1(0x52)
 		e.Bytes(m.FBytes)
 	}
 	if m.FUint32 != 0 {
-		e.Tag(11, wire.VarintType)
+		e.Tag1(0x58)
 		e.Varint(uint64(m.FUint32))
 	}
 	if m.FSfixed32 != 0 {
-		e.Tag(12, wire.Fixed32Type)
+		e.Tag1(0x65)
 		e.Fixed32(uint32(m.FSfixed32))
 	}
 	if m.FSfixed64 != 0 {
-		e.Tag(13, wire.Fixed64Type)
+		e.Tag1(0x69)
 		e.Fixed64(uint64(m.FSfixed64))
 	}
 	if m.FSint32 != 0 {
-		e.Tag(14, wire.VarintType)
+		e.Tag1(0x70)
 		e.Varint(wire.EncodeZigZag(int64(m.FSint32)))
 	}
 	if m.FSint64 != 0 {
-		e.Tag(15, wire.VarintType)
+		e.Tag1(0x78)
 		e.Varint(wire.EncodeZigZag(m.FSint64))
 	}
 	if m.FEnum != 0 {
-		e.Tag(16, wire.VarintType)
+		e.Tag2(0x80, 0x01)
 		e.Varint(uint64(m.FEnum))
 	}
 	if m.FNested != nil {
-		e.Tag(17, wire.BytesType)
-		e.Message(m.FNested)
+		e.Tag2(0x8a, 0x01)
+		e.Varint(uint64(m.FNested.CachedSize()))
+		if e.Enter(1) {
+			m.FNested.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.FNestedEnum != 0 {
-		e.Tag(18, wire.VarintType)
+		e.Tag2(0x90, 0x01)
 		e.Varint(uint64(m.FNestedEnum))
 	}
 	if m.FAliased != 0 {
-		e.Tag(19, wire.VarintType)
+		e.Tag2(0x98, 0x01)
 		e.Varint(uint64(m.FAliased))
 	}
 	for _, v := range m.RUnpackedBool {
-		e.Tag(20, wire.VarintType)
+		e.Tag2(0xa0, 0x01)
 		e.Bool(v)
 	}
 	if len(m.RDouble) > 0 {
 		p := 8 * len(m.RDouble)
-		e.Tag(21, wire.BytesType)
+		e.Tag2(0xaa, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RDouble {
 			e.Fixed64(math.Float64bits(v))
@@ -593,7 +638,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	}
 	if len(m.RFloat) > 0 {
 		p := 4 * len(m.RFloat)
-		e.Tag(22, wire.BytesType)
+		e.Tag2(0xb2, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RFloat {
 			e.Fixed32(math.Float32bits(v))
@@ -604,7 +649,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RInt64 {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag(23, wire.BytesType)
+		e.Tag2(0xba, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RInt64 {
 			e.Varint(uint64(v))
@@ -615,7 +660,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RUint64 {
 			p += wire.SizeVarint(v)
 		}
-		e.Tag(24, wire.BytesType)
+		e.Tag2(0xc2, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RUint64 {
 			e.Varint(v)
@@ -626,7 +671,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RInt32 {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag(25, wire.BytesType)
+		e.Tag2(0xca, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RInt32 {
 			e.Varint(uint64(v))
@@ -634,7 +679,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	}
 	if len(m.RFixed64) > 0 {
 		p := 8 * len(m.RFixed64)
-		e.Tag(26, wire.BytesType)
+		e.Tag2(0xd2, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RFixed64 {
 			e.Fixed64(v)
@@ -642,7 +687,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	}
 	if len(m.RFixed32) > 0 {
 		p := 4 * len(m.RFixed32)
-		e.Tag(27, wire.BytesType)
+		e.Tag2(0xda, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RFixed32 {
 			e.Fixed32(v)
@@ -650,18 +695,18 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	}
 	if len(m.RBool) > 0 {
 		p := 1 * len(m.RBool)
-		e.Tag(28, wire.BytesType)
+		e.Tag2(0xe2, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RBool {
 			e.Bool(v)
 		}
 	}
 	for _, v := range m.RString {
-		e.Tag(29, wire.BytesType)
+		e.Tag2(0xea, 0x01)
 		e.Str(v)
 	}
 	for _, v := range m.RBytes {
-		e.Tag(30, wire.BytesType)
+		e.Tag2(0xf2, 0x01)
 		e.Bytes(v)
 	}
 	if len(m.RUint32) > 0 {
@@ -669,7 +714,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RUint32 {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag(31, wire.BytesType)
+		e.Tag2(0xfa, 0x01)
 		e.Varint(uint64(p))
 		for _, v := range m.RUint32 {
 			e.Varint(uint64(v))
@@ -677,7 +722,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	}
 	if len(m.RSfixed32) > 0 {
 		p := 4 * len(m.RSfixed32)
-		e.Tag(32, wire.BytesType)
+		e.Tag2(0x82, 0x02)
 		e.Varint(uint64(p))
 		for _, v := range m.RSfixed32 {
 			e.Fixed32(uint32(v))
@@ -685,7 +730,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	}
 	if len(m.RSfixed64) > 0 {
 		p := 8 * len(m.RSfixed64)
-		e.Tag(33, wire.BytesType)
+		e.Tag2(0x8a, 0x02)
 		e.Varint(uint64(p))
 		for _, v := range m.RSfixed64 {
 			e.Fixed64(uint64(v))
@@ -696,7 +741,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RSint32 {
 			p += wire.SizeVarint(wire.EncodeZigZag(int64(v)))
 		}
-		e.Tag(34, wire.BytesType)
+		e.Tag2(0x92, 0x02)
 		e.Varint(uint64(p))
 		for _, v := range m.RSint32 {
 			e.Varint(wire.EncodeZigZag(int64(v)))
@@ -707,7 +752,7 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RSint64 {
 			p += wire.SizeVarint(wire.EncodeZigZag(v))
 		}
-		e.Tag(35, wire.BytesType)
+		e.Tag2(0x9a, 0x02)
 		e.Varint(uint64(p))
 		for _, v := range m.RSint64 {
 			e.Varint(wire.EncodeZigZag(v))
@@ -718,283 +763,343 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.REnum {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag(36, wire.BytesType)
+		e.Tag2(0xa2, 0x02)
 		e.Varint(uint64(p))
 		for _, v := range m.REnum {
 			e.Varint(uint64(v))
 		}
 	}
 	for _, v := range m.RNested {
-		e.Tag(37, wire.BytesType)
-		e.Message(v)
+		e.Tag2(0xaa, 0x02)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	for _, v := range m.RUnpacked {
-		e.Tag(38, wire.VarintType)
+		e.Tag2(0xb0, 0x02)
 		e.Varint(uint64(v))
 	}
 	for _, v := range m.RUnpackedDouble {
-		e.Tag(39, wire.Fixed64Type)
+		e.Tag2(0xb9, 0x02)
 		e.Fixed64(math.Float64bits(v))
 	}
 	for _, v := range m.RUnpackedFixed32 {
-		e.Tag(40, wire.Fixed32Type)
+		e.Tag2(0xc5, 0x02)
 		e.Fixed32(v)
 	}
 	if m.ODouble != nil {
-		e.Tag(41, wire.Fixed64Type)
+		e.Tag2(0xc9, 0x02)
 		e.Fixed64(math.Float64bits(*m.ODouble))
 	}
 	if m.OFloat != nil {
-		e.Tag(42, wire.Fixed32Type)
+		e.Tag2(0xd5, 0x02)
 		e.Fixed32(math.Float32bits(*m.OFloat))
 	}
 	if m.OInt64 != nil {
-		e.Tag(43, wire.VarintType)
+		e.Tag2(0xd8, 0x02)
 		e.Varint(uint64(*m.OInt64))
 	}
 	if m.OUint64 != nil {
-		e.Tag(44, wire.VarintType)
+		e.Tag2(0xe0, 0x02)
 		e.Varint(*m.OUint64)
 	}
 	if m.OInt32 != nil {
-		e.Tag(45, wire.VarintType)
+		e.Tag2(0xe8, 0x02)
 		e.Varint(uint64(*m.OInt32))
 	}
 	if m.OFixed64 != nil {
-		e.Tag(46, wire.Fixed64Type)
+		e.Tag2(0xf1, 0x02)
 		e.Fixed64(*m.OFixed64)
 	}
 	if m.OFixed32 != nil {
-		e.Tag(47, wire.Fixed32Type)
+		e.Tag2(0xfd, 0x02)
 		e.Fixed32(*m.OFixed32)
 	}
 	if m.OBool != nil {
-		e.Tag(48, wire.VarintType)
+		e.Tag2(0x80, 0x03)
 		e.Bool(*m.OBool)
 	}
 	if m.OString != nil {
-		e.Tag(49, wire.BytesType)
+		e.Tag2(0x8a, 0x03)
 		e.Str(*m.OString)
 	}
 	if m.OBytes != nil {
-		e.Tag(50, wire.BytesType)
+		e.Tag2(0x92, 0x03)
 		e.Bytes(m.OBytes)
 	}
 	if m.OUint32 != nil {
-		e.Tag(51, wire.VarintType)
+		e.Tag2(0x98, 0x03)
 		e.Varint(uint64(*m.OUint32))
 	}
 	if m.OSfixed32 != nil {
-		e.Tag(52, wire.Fixed32Type)
+		e.Tag2(0xa5, 0x03)
 		e.Fixed32(uint32(*m.OSfixed32))
 	}
 	if m.OSfixed64 != nil {
-		e.Tag(53, wire.Fixed64Type)
+		e.Tag2(0xa9, 0x03)
 		e.Fixed64(uint64(*m.OSfixed64))
 	}
 	if m.OSint32 != nil {
-		e.Tag(54, wire.VarintType)
+		e.Tag2(0xb0, 0x03)
 		e.Varint(wire.EncodeZigZag(int64(*m.OSint32)))
 	}
 	if m.OSint64 != nil {
-		e.Tag(55, wire.VarintType)
+		e.Tag2(0xb8, 0x03)
 		e.Varint(wire.EncodeZigZag(*m.OSint64))
 	}
 	if m.OEnum != nil {
-		e.Tag(56, wire.VarintType)
+		e.Tag2(0xc0, 0x03)
 		e.Varint(uint64(*m.OEnum))
 	}
 	if m.ONested != nil {
-		e.Tag(57, wire.BytesType)
-		e.Message(m.ONested)
+		e.Tag2(0xca, 0x03)
+		e.Varint(uint64(m.ONested.CachedSize()))
+		if e.Enter(1) {
+			m.ONested.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
-	for _, k := range wire.SortedKeys(m.MInt32) {
-		v := m.MInt32[k]
-		e.Tag(61, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeBytes(len(v))))
-		e.Tag(1, wire.VarintType)
-		e.Varint(uint64(k))
-		e.Tag(2, wire.BytesType)
-		e.Str(v)
+	if len(m.MInt32) > 0 {
+		for _, kv := range wire.SortedEntries(m.MInt32) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xea, 0x03)
+			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeBytes(len(v))))
+			e.Tag1(0x08)
+			e.Varint(uint64(k))
+			e.Tag1(0x12)
+			e.Str(v)
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MInt64) {
-		v := m.MInt64[k]
-		e.Tag(62, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeBytes(len(v))))
-		e.Tag(1, wire.VarintType)
-		e.Varint(uint64(k))
-		e.Tag(2, wire.BytesType)
-		e.Bytes(v)
+	if len(m.MInt64) > 0 {
+		for _, kv := range wire.SortedEntries(m.MInt64) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xf2, 0x03)
+			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeBytes(len(v))))
+			e.Tag1(0x08)
+			e.Varint(uint64(k))
+			e.Tag1(0x12)
+			e.Bytes(v)
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MUint32) {
-		v := m.MUint32[k]
-		e.Tag(63, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + 8))
-		e.Tag(1, wire.VarintType)
-		e.Varint(uint64(k))
-		e.Tag(2, wire.Fixed64Type)
-		e.Fixed64(math.Float64bits(v))
+	if len(m.MUint32) > 0 {
+		for _, kv := range wire.SortedEntries(m.MUint32) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xfa, 0x03)
+			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + 8))
+			e.Tag1(0x08)
+			e.Varint(uint64(k))
+			e.Tag1(0x11)
+			e.Fixed64(math.Float64bits(v))
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MUint64) {
-		v := m.MUint64[k]
-		e.Tag(64, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeVarint(k) + 1 + 4))
-		e.Tag(1, wire.VarintType)
-		e.Varint(k)
-		e.Tag(2, wire.Fixed32Type)
-		e.Fixed32(math.Float32bits(v))
+	if len(m.MUint64) > 0 {
+		for _, kv := range wire.SortedEntries(m.MUint64) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0x82, 0x04)
+			e.Varint(uint64(1 + wire.SizeVarint(k) + 1 + 4))
+			e.Tag1(0x08)
+			e.Varint(k)
+			e.Tag1(0x15)
+			e.Fixed32(math.Float32bits(v))
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MSint32) {
-		v := m.MSint32[k]
-		e.Tag(65, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeVarint(wire.EncodeZigZag(int64(k))) + 1 + wire.SizeVarint(wire.EncodeZigZag(v))))
-		e.Tag(1, wire.VarintType)
-		e.Varint(wire.EncodeZigZag(int64(k)))
-		e.Tag(2, wire.VarintType)
-		e.Varint(wire.EncodeZigZag(v))
+	if len(m.MSint32) > 0 {
+		for _, kv := range wire.SortedEntries(m.MSint32) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0x8a, 0x04)
+			e.Varint(uint64(1 + wire.SizeVarint(wire.EncodeZigZag(int64(k))) + 1 + wire.SizeVarint(wire.EncodeZigZag(v))))
+			e.Tag1(0x08)
+			e.Varint(wire.EncodeZigZag(int64(k)))
+			e.Tag1(0x10)
+			e.Varint(wire.EncodeZigZag(v))
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MSint64) {
-		v := m.MSint64[k]
-		e.Tag(66, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeVarint(wire.EncodeZigZag(k)) + 1 + wire.SizeVarint(wire.EncodeZigZag(int64(v)))))
-		e.Tag(1, wire.VarintType)
-		e.Varint(wire.EncodeZigZag(k))
-		e.Tag(2, wire.VarintType)
-		e.Varint(wire.EncodeZigZag(int64(v)))
+	if len(m.MSint64) > 0 {
+		for _, kv := range wire.SortedEntries(m.MSint64) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0x92, 0x04)
+			e.Varint(uint64(1 + wire.SizeVarint(wire.EncodeZigZag(k)) + 1 + wire.SizeVarint(wire.EncodeZigZag(int64(v)))))
+			e.Tag1(0x08)
+			e.Varint(wire.EncodeZigZag(k))
+			e.Tag1(0x10)
+			e.Varint(wire.EncodeZigZag(int64(v)))
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MFixed32) {
-		v := m.MFixed32[k]
-		e.Tag(67, wire.BytesType)
-		e.Varint(uint64(1 + 4 + 1 + 8))
-		e.Tag(1, wire.Fixed32Type)
-		e.Fixed32(k)
-		e.Tag(2, wire.Fixed64Type)
-		e.Fixed64(v)
+	if len(m.MFixed32) > 0 {
+		for _, kv := range wire.SortedEntries(m.MFixed32) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0x9a, 0x04)
+			e.Varint(uint64(1 + 4 + 1 + 8))
+			e.Tag1(0x0d)
+			e.Fixed32(k)
+			e.Tag1(0x11)
+			e.Fixed64(v)
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MFixed64) {
-		v := m.MFixed64[k]
-		e.Tag(68, wire.BytesType)
-		e.Varint(uint64(1 + 8 + 1 + 4))
-		e.Tag(1, wire.Fixed64Type)
-		e.Fixed64(k)
-		e.Tag(2, wire.Fixed32Type)
-		e.Fixed32(v)
+	if len(m.MFixed64) > 0 {
+		for _, kv := range wire.SortedEntries(m.MFixed64) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xa2, 0x04)
+			e.Varint(uint64(1 + 8 + 1 + 4))
+			e.Tag1(0x09)
+			e.Fixed64(k)
+			e.Tag1(0x15)
+			e.Fixed32(v)
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MSfixed32) {
-		v := m.MSfixed32[k]
-		e.Tag(69, wire.BytesType)
-		e.Varint(uint64(1 + 4 + 1 + 8))
-		e.Tag(1, wire.Fixed32Type)
-		e.Fixed32(uint32(k))
-		e.Tag(2, wire.Fixed64Type)
-		e.Fixed64(uint64(v))
+	if len(m.MSfixed32) > 0 {
+		for _, kv := range wire.SortedEntries(m.MSfixed32) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xaa, 0x04)
+			e.Varint(uint64(1 + 4 + 1 + 8))
+			e.Tag1(0x0d)
+			e.Fixed32(uint32(k))
+			e.Tag1(0x11)
+			e.Fixed64(uint64(v))
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MSfixed64) {
-		v := m.MSfixed64[k]
-		e.Tag(70, wire.BytesType)
-		e.Varint(uint64(1 + 8 + 1 + 4))
-		e.Tag(1, wire.Fixed64Type)
-		e.Fixed64(uint64(k))
-		e.Tag(2, wire.Fixed32Type)
-		e.Fixed32(uint32(v))
+	if len(m.MSfixed64) > 0 {
+		for _, kv := range wire.SortedEntries(m.MSfixed64) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xb2, 0x04)
+			e.Varint(uint64(1 + 8 + 1 + 4))
+			e.Tag1(0x09)
+			e.Fixed64(uint64(k))
+			e.Tag1(0x15)
+			e.Fixed32(uint32(v))
+		}
 	}
-	for _, k := range wire.SortedBoolKeys(m.MBool) {
-		v := m.MBool[k]
-		e.Tag(71, wire.BytesType)
-		e.Varint(uint64(1 + 1 + 1 + 1))
-		e.Tag(1, wire.VarintType)
-		e.Bool(k)
-		e.Tag(2, wire.VarintType)
-		e.Bool(v)
+	if len(m.MBool) > 0 {
+		for _, kv := range wire.SortedBoolEntries(m.MBool) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xba, 0x04)
+			e.Varint(uint64(1 + 1 + 1 + 1))
+			e.Tag1(0x08)
+			e.Bool(k)
+			e.Tag1(0x10)
+			e.Bool(v)
+		}
 	}
-	for _, k := range wire.SortedStringKeys(m.MString) {
-		v := m.MString[k]
-		e.Tag(72, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(len(v))))
-		e.Tag(1, wire.BytesType)
-		e.Str(k)
-		e.Tag(2, wire.BytesType)
-		e.Str(v)
+	if len(m.MString) > 0 {
+		for _, kv := range wire.SortedStringEntries(m.MString) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xc2, 0x04)
+			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(len(v))))
+			e.Tag1(0x0a)
+			e.Str(k)
+			e.Tag1(0x12)
+			e.Str(v)
+		}
 	}
-	for _, k := range wire.SortedStringKeys(m.MEnum) {
-		v := m.MEnum[k]
-		e.Tag(73, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeVarint(uint64(v))))
-		e.Tag(1, wire.BytesType)
-		e.Str(k)
-		e.Tag(2, wire.VarintType)
-		e.Varint(uint64(v))
+	if len(m.MEnum) > 0 {
+		for _, kv := range wire.SortedStringEntries(m.MEnum) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xca, 0x04)
+			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeVarint(uint64(v))))
+			e.Tag1(0x0a)
+			e.Str(k)
+			e.Tag1(0x10)
+			e.Varint(uint64(v))
+		}
 	}
-	for _, k := range wire.SortedStringKeys(m.MNested) {
-		v := m.MNested[k]
-		e.Tag(74, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.SizeAt(e.Depth()+2))))
-		e.Tag(1, wire.BytesType)
-		e.Str(k)
-		e.Tag(2, wire.BytesType)
-		e.EntryMessage(v)
+	if len(m.MNested) > 0 {
+		for _, kv := range wire.SortedStringEntries(m.MNested) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xd2, 0x04)
+			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())))
+			e.Tag1(0x0a)
+			e.Str(k)
+			e.Tag1(0x12)
+			e.Varint(uint64(v.CachedSize()))
+			if e.Enter(2) {
+				v.MarshalTo(e)
+			}
+			e.Leave(2)
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MUint) {
-		v := m.MUint[k]
-		e.Tag(75, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeVarint(v)))
-		e.Tag(1, wire.VarintType)
-		e.Varint(uint64(k))
-		e.Tag(2, wire.VarintType)
-		e.Varint(v)
+	if len(m.MUint) > 0 {
+		for _, kv := range wire.SortedEntries(m.MUint) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xda, 0x04)
+			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeVarint(v)))
+			e.Tag1(0x08)
+			e.Varint(uint64(k))
+			e.Tag1(0x10)
+			e.Varint(v)
+		}
 	}
-	for _, k := range wire.SortedKeys(m.MInt) {
-		v := m.MInt[k]
-		e.Tag(76, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeVarint(uint64(v))))
-		e.Tag(1, wire.VarintType)
-		e.Varint(uint64(k))
-		e.Tag(2, wire.VarintType)
-		e.Varint(uint64(v))
+	if len(m.MInt) > 0 {
+		for _, kv := range wire.SortedEntries(m.MInt) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xe2, 0x04)
+			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeVarint(uint64(v))))
+			e.Tag1(0x08)
+			e.Varint(uint64(k))
+			e.Tag1(0x10)
+			e.Varint(uint64(v))
+		}
 	}
 	if x, ok := m.Choice.(*AllTypes_CString); ok {
-		e.Tag(81, wire.BytesType)
+		e.Tag2(0x8a, 0x05)
 		e.Str(x.CString)
 	}
 	if x, ok := m.Choice.(*AllTypes_CInt32); ok {
-		e.Tag(82, wire.VarintType)
+		e.Tag2(0x90, 0x05)
 		e.Varint(uint64(x.CInt32))
 	}
 	if x, ok := m.Choice.(*AllTypes_CEnum); ok {
-		e.Tag(83, wire.VarintType)
+		e.Tag2(0x98, 0x05)
 		e.Varint(uint64(x.CEnum))
 	}
 	if x, ok := m.Choice.(*AllTypes_CNested); ok {
-		e.Tag(84, wire.BytesType)
-		e.Message(x.CNested)
+		e.Tag2(0xa2, 0x05)
+		e.Varint(uint64(x.CNested.CachedSize()))
+		if e.Enter(1) {
+			x.CNested.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if x, ok := m.Choice.(*AllTypes_CBytes); ok {
-		e.Tag(85, wire.BytesType)
+		e.Tag2(0xaa, 0x05)
 		e.Bytes(x.CBytes)
 	}
 	if x, ok := m.Choice.(*AllTypes_CDouble); ok {
-		e.Tag(86, wire.Fixed64Type)
+		e.Tag2(0xb1, 0x05)
 		e.Fixed64(math.Float64bits(x.CDouble))
 	}
 	if x, ok := m.Choice.(*AllTypes_CBool); ok {
-		e.Tag(87, wire.VarintType)
+		e.Tag2(0xb8, 0x05)
 		e.Bool(x.CBool)
 	}
 	if x, ok := m.Other.(*AllTypes_DSint64); ok {
-		e.Tag(88, wire.VarintType)
+		e.Tag2(0xc0, 0x05)
 		e.Varint(wire.EncodeZigZag(x.DSint64))
 	}
 	if x, ok := m.Other.(*AllTypes_DRecursive); ok {
-		e.Tag(89, wire.BytesType)
-		e.Message(x.DRecursive)
+		e.Tag2(0xca, 0x05)
+		e.Varint(uint64(x.DRecursive.CachedSize()))
+		if e.Enter(1) {
+			x.DRecursive.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Child != nil {
-		e.Tag(90, wire.BytesType)
-		e.Message(m.Child)
+		e.Tag2(0xd2, 0x05)
+		e.Varint(uint64(m.Child.CachedSize()))
+		if e.Enter(1) {
+			m.Child.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	for _, v := range m.Children {
-		e.Tag(91, wire.BytesType)
-		e.Message(v)
+		e.Tag2(0xda, 0x05)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Last != "" {
 		e.Tag(536870911, wire.BytesType)
@@ -1092,7 +1197,9 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 				if m.FNested == nil {
 					m.FNested = new(AllTypes_Nested)
 				}
-				d.Message(m.FNested)
+				sub := d.EnterMessage()
+				m.FNested.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 18:
@@ -1313,7 +1420,9 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 		case 37:
 			if d.Type() == wire.BytesType {
 				v := new(AllTypes_Nested)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.RNested = append(m.RNested, v)
 				continue
 			}
@@ -1456,7 +1565,9 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 				if m.ONested == nil {
 					m.ONested = new(AllTypes_Nested)
 				}
-				d.Message(m.ONested)
+				sub := d.EnterMessage()
+				m.ONested.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 61:
@@ -2023,7 +2134,9 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 							if v == nil {
 								v = new(AllTypes_Nested)
 							}
-							d.Message(v)
+							sub := d.EnterMessage()
+							v.UnmarshalFrom(d)
+							d.LeaveMessage(sub)
 							continue
 						}
 					}
@@ -2159,7 +2272,9 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 					x = &AllTypes_CNested{CNested: new(AllTypes_Nested)}
 					m.Choice = x
 				}
-				d.Message(x.CNested)
+				sub := d.EnterMessage()
+				x.CNested.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 85:
@@ -2189,7 +2304,9 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 					x = &AllTypes_DRecursive{DRecursive: new(AllTypes)}
 					m.Other = x
 				}
-				d.Message(x.DRecursive)
+				sub := d.EnterMessage()
+				x.DRecursive.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 90:
@@ -2197,13 +2314,17 @@ func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
 				if m.Child == nil {
 					m.Child = new(AllTypes)
 				}
-				d.Message(m.Child)
+				sub := d.EnterMessage()
+				m.Child.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 91:
 			if d.Type() == wire.BytesType {
 				v := new(AllTypes)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Children = append(m.Children, v)
 				continue
 			}
@@ -2896,18 +3017,27 @@ type AllTypes_Nested struct {
 	E     []AllTypes_NestedEnum
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "conformance.AllTypes.Nested".
 func (*AllTypes_Nested) ProtoName() string { return "conformance.AllTypes.Nested" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *AllTypes_Nested) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *AllTypes_Nested) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *AllTypes_Nested) Unmarshal(b []byte) error {
 	*m = AllTypes_Nested{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -2934,7 +3064,17 @@ func (m *AllTypes_Nested) SizeAt(depth int) (size int) {
 		}
 		size += 1 + wire.SizeBytes(p)
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *AllTypes_Nested) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -2943,23 +3083,27 @@ func (m *AllTypes_Nested) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.A != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.A))
 	}
 	if m.B != "" {
-		e.Tag(2, wire.BytesType)
+		e.Tag1(0x12)
 		e.Str(m.B)
 	}
 	if m.Inner != nil {
-		e.Tag(3, wire.BytesType)
-		e.Message(m.Inner)
+		e.Tag1(0x1a)
+		e.Varint(uint64(m.Inner.CachedSize()))
+		if e.Enter(1) {
+			m.Inner.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if len(m.E) > 0 {
 		p := 0
 		for _, v := range m.E {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag(4, wire.BytesType)
+		e.Tag1(0x22)
 		e.Varint(uint64(p))
 		for _, v := range m.E {
 			e.Varint(uint64(v))
@@ -2987,7 +3131,9 @@ func (m *AllTypes_Nested) UnmarshalFrom(d *wire.Decoder) {
 				if m.Inner == nil {
 					m.Inner = new(AllTypes_Nested)
 				}
-				d.Message(m.Inner)
+				sub := d.EnterMessage()
+				m.Inner.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 4:
@@ -3050,18 +3196,27 @@ type Names struct {
 	Kind isNames_Kind
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "conformance.Names".
 func (*Names) ProtoName() string { return "conformance.Names" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Names) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Names) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Names) Unmarshal(b []byte) error {
 	*m = Names{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -3093,7 +3248,17 @@ func (m *Names) SizeAt(depth int) (size int) {
 	if x, ok := m.Kind.(*Names_NamesKind); ok {
 		size += 1 + wire.SizeVarint(uint64(x.NamesKind))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Names) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -3102,31 +3267,31 @@ func (m *Names) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Size_ != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Size_))
 	}
 	if m.Marshal_ != "" {
-		e.Tag(2, wire.BytesType)
+		e.Tag1(0x12)
 		e.Str(m.Marshal_)
 	}
 	if m.ProtoName_ != "" {
-		e.Tag(3, wire.BytesType)
+		e.Tag1(0x1a)
 		e.Str(m.ProtoName_)
 	}
 	if m.XLeading != 0 {
-		e.Tag(4, wire.VarintType)
+		e.Tag1(0x20)
 		e.Varint(uint64(m.XLeading))
 	}
 	if m.SnakeCaseName != 0 {
-		e.Tag(5, wire.VarintType)
+		e.Tag1(0x28)
 		e.Varint(uint64(m.SnakeCaseName))
 	}
 	if m.CamelCaseName != 0 {
-		e.Tag(6, wire.VarintType)
+		e.Tag1(0x30)
 		e.Varint(uint64(m.CamelCaseName))
 	}
 	if x, ok := m.Kind.(*Names_NamesKind); ok {
-		e.Tag(7, wire.VarintType)
+		e.Tag1(0x38)
 		e.Varint(uint64(x.NamesKind))
 	}
 	e.Raw(m.unknownFields)
@@ -3244,18 +3409,27 @@ func (*Names_NamesKind) isNames_Kind() {}
 
 type Names_Kind struct {
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "conformance.Names.Kind".
 func (*Names_Kind) ProtoName() string { return "conformance.Names.Kind" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Names_Kind) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Names_Kind) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Names_Kind) Unmarshal(b []byte) error {
 	*m = Names_Kind{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -3266,7 +3440,17 @@ func (m *Names_Kind) SizeAt(depth int) (size int) {
 	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Names_Kind) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -3286,18 +3470,27 @@ func (m *Names_Kind) UnmarshalFrom(d *wire.Decoder) {
 
 type Empty struct {
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "conformance.Empty".
 func (*Empty) ProtoName() string { return "conformance.Empty" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Empty) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Empty) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Empty) Unmarshal(b []byte) error {
 	*m = Empty{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -3308,7 +3501,17 @@ func (m *Empty) SizeAt(depth int) (size int) {
 	if m == nil || depth > wire.MaxDepth {
 		return 0
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Empty) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.

@@ -61,18 +61,27 @@ type GreetRequest struct {
 	Name string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.GreetRequest".
 func (*GreetRequest) ProtoName() string { return "hostfns.GreetRequest" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *GreetRequest) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *GreetRequest) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *GreetRequest) Unmarshal(b []byte) error {
 	*m = GreetRequest{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -86,7 +95,17 @@ func (m *GreetRequest) SizeAt(depth int) (size int) {
 	if m.Name != "" {
 		size += 1 + wire.SizeBytes(len(m.Name))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *GreetRequest) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -95,7 +114,7 @@ func (m *GreetRequest) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Name != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Name)
 	}
 	e.Raw(m.unknownFields)
@@ -126,18 +145,27 @@ type GreetReply struct {
 	Message string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.GreetReply".
 func (*GreetReply) ProtoName() string { return "hostfns.GreetReply" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *GreetReply) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *GreetReply) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *GreetReply) Unmarshal(b []byte) error {
 	*m = GreetReply{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -151,7 +179,17 @@ func (m *GreetReply) SizeAt(depth int) (size int) {
 	if m.Message != "" {
 		size += 1 + wire.SizeBytes(len(m.Message))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *GreetReply) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -160,7 +198,7 @@ func (m *GreetReply) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Message != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Message)
 	}
 	e.Raw(m.unknownFields)
@@ -191,18 +229,27 @@ type NextRequest struct {
 	Step int64
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.NextRequest".
 func (*NextRequest) ProtoName() string { return "hostfns.NextRequest" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *NextRequest) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *NextRequest) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *NextRequest) Unmarshal(b []byte) error {
 	*m = NextRequest{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -216,7 +263,17 @@ func (m *NextRequest) SizeAt(depth int) (size int) {
 	if m.Step != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Step))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *NextRequest) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -225,7 +282,7 @@ func (m *NextRequest) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Step != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Step))
 	}
 	e.Raw(m.unknownFields)
@@ -256,18 +313,27 @@ type NextReply struct {
 	Value int64
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.NextReply".
 func (*NextReply) ProtoName() string { return "hostfns.NextReply" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *NextReply) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *NextReply) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *NextReply) Unmarshal(b []byte) error {
 	*m = NextReply{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -281,7 +347,17 @@ func (m *NextReply) SizeAt(depth int) (size int) {
 	if m.Value != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Value))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *NextReply) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -290,7 +366,7 @@ func (m *NextReply) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Value != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Value))
 	}
 	e.Raw(m.unknownFields)
@@ -321,18 +397,27 @@ type HttpGetRequest struct {
 	Url string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.HttpGetRequest".
 func (*HttpGetRequest) ProtoName() string { return "hostfns.HttpGetRequest" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *HttpGetRequest) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *HttpGetRequest) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *HttpGetRequest) Unmarshal(b []byte) error {
 	*m = HttpGetRequest{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -346,7 +431,17 @@ func (m *HttpGetRequest) SizeAt(depth int) (size int) {
 	if m.Url != "" {
 		size += 1 + wire.SizeBytes(len(m.Url))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *HttpGetRequest) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -355,7 +450,7 @@ func (m *HttpGetRequest) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Url != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Url)
 	}
 	e.Raw(m.unknownFields)
@@ -387,18 +482,27 @@ type HttpGetReply struct {
 	Status int32
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.HttpGetReply".
 func (*HttpGetReply) ProtoName() string { return "hostfns.HttpGetReply" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *HttpGetReply) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *HttpGetReply) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *HttpGetReply) Unmarshal(b []byte) error {
 	*m = HttpGetReply{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -415,7 +519,17 @@ func (m *HttpGetReply) SizeAt(depth int) (size int) {
 	if m.Status != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Status))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *HttpGetReply) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -424,11 +538,11 @@ func (m *HttpGetReply) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if len(m.Body) != 0 {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Bytes(m.Body)
 	}
 	if m.Status != 0 {
-		e.Tag(2, wire.VarintType)
+		e.Tag1(0x10)
 		e.Varint(uint64(m.Status))
 	}
 	e.Raw(m.unknownFields)
@@ -473,18 +587,27 @@ type LogRequest struct {
 	Level   LogRequest_Level // how loud
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.LogRequest".
 func (*LogRequest) ProtoName() string { return "hostfns.LogRequest" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *LogRequest) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *LogRequest) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *LogRequest) Unmarshal(b []byte) error {
 	*m = LogRequest{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -501,7 +624,17 @@ func (m *LogRequest) SizeAt(depth int) (size int) {
 	if m.Level != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Level))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *LogRequest) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -510,11 +643,11 @@ func (m *LogRequest) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Message != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Message)
 	}
 	if m.Level != 0 {
-		e.Tag(2, wire.VarintType)
+		e.Tag1(0x10)
 		e.Varint(uint64(m.Level))
 	}
 	e.Raw(m.unknownFields)
@@ -557,18 +690,27 @@ type GetRequest struct {
 	Key string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.GetRequest".
 func (*GetRequest) ProtoName() string { return "hostfns.GetRequest" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *GetRequest) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *GetRequest) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *GetRequest) Unmarshal(b []byte) error {
 	*m = GetRequest{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -582,7 +724,17 @@ func (m *GetRequest) SizeAt(depth int) (size int) {
 	if m.Key != "" {
 		size += 1 + wire.SizeBytes(len(m.Key))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *GetRequest) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -591,7 +743,7 @@ func (m *GetRequest) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Key != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Key)
 	}
 	e.Raw(m.unknownFields)
@@ -622,18 +774,27 @@ type GetReply struct {
 	Value *string
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "hostfns.GetReply".
 func (*GetReply) ProtoName() string { return "hostfns.GetReply" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *GetReply) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *GetReply) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *GetReply) Unmarshal(b []byte) error {
 	*m = GetReply{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -647,7 +808,17 @@ func (m *GetReply) SizeAt(depth int) (size int) {
 	if m.Value != nil {
 		size += 1 + wire.SizeBytes(len(*m.Value))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *GetReply) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -656,7 +827,7 @@ func (m *GetReply) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Value != nil {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(*m.Value)
 	}
 	e.Raw(m.unknownFields)

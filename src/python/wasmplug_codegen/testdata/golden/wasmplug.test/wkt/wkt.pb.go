@@ -45,18 +45,27 @@ type Everything struct {
 	Values      map[string]*structpb.Value
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "wkt.Everything".
 func (*Everything) ProtoName() string { return "wkt.Everything" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Everything) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Everything) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Everything) Unmarshal(b []byte) error {
 	*m = Everything{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -124,10 +133,22 @@ func (m *Everything) SizeAt(depth int) (size int) {
 	for _, v := range m.Times {
 		size += 2 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
-	for k, v := range m.Values {
-		size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
+	if len(m.Values) > 0 {
+		for k, v := range m.Values {
+			size += 2 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
+		}
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Everything) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -136,89 +157,167 @@ func (m *Everything) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Any != nil {
-		e.Tag(1, wire.BytesType)
-		e.Message(m.Any)
+		e.Tag1(0x0a)
+		e.Varint(uint64(m.Any.CachedSize()))
+		if e.Enter(1) {
+			m.Any.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Struct != nil {
-		e.Tag(2, wire.BytesType)
-		e.Message(m.Struct)
+		e.Tag1(0x12)
+		e.Varint(uint64(m.Struct.CachedSize()))
+		if e.Enter(1) {
+			m.Struct.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Value != nil {
-		e.Tag(3, wire.BytesType)
-		e.Message(m.Value)
+		e.Tag1(0x1a)
+		e.Varint(uint64(m.Value.CachedSize()))
+		if e.Enter(1) {
+			m.Value.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.List != nil {
-		e.Tag(4, wire.BytesType)
-		e.Message(m.List)
+		e.Tag1(0x22)
+		e.Varint(uint64(m.List.CachedSize()))
+		if e.Enter(1) {
+			m.List.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Null != 0 {
-		e.Tag(5, wire.VarintType)
+		e.Tag1(0x28)
 		e.Varint(uint64(m.Null))
 	}
 	if m.Timestamp != nil {
-		e.Tag(6, wire.BytesType)
-		e.Message(m.Timestamp)
+		e.Tag1(0x32)
+		e.Varint(uint64(m.Timestamp.CachedSize()))
+		if e.Enter(1) {
+			m.Timestamp.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Duration != nil {
-		e.Tag(7, wire.BytesType)
-		e.Message(m.Duration)
+		e.Tag1(0x3a)
+		e.Varint(uint64(m.Duration.CachedSize()))
+		if e.Enter(1) {
+			m.Duration.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.FieldMask != nil {
-		e.Tag(8, wire.BytesType)
-		e.Message(m.FieldMask)
+		e.Tag1(0x42)
+		e.Varint(uint64(m.FieldMask.CachedSize()))
+		if e.Enter(1) {
+			m.FieldMask.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Empty != nil {
-		e.Tag(9, wire.BytesType)
-		e.Message(m.Empty)
+		e.Tag1(0x4a)
+		e.Varint(uint64(m.Empty.CachedSize()))
+		if e.Enter(1) {
+			m.Empty.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.DoubleValue != nil {
-		e.Tag(10, wire.BytesType)
-		e.Message(m.DoubleValue)
+		e.Tag1(0x52)
+		e.Varint(uint64(m.DoubleValue.CachedSize()))
+		if e.Enter(1) {
+			m.DoubleValue.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.FloatValue != nil {
-		e.Tag(11, wire.BytesType)
-		e.Message(m.FloatValue)
+		e.Tag1(0x5a)
+		e.Varint(uint64(m.FloatValue.CachedSize()))
+		if e.Enter(1) {
+			m.FloatValue.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Int64Value != nil {
-		e.Tag(12, wire.BytesType)
-		e.Message(m.Int64Value)
+		e.Tag1(0x62)
+		e.Varint(uint64(m.Int64Value.CachedSize()))
+		if e.Enter(1) {
+			m.Int64Value.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Uint64Value != nil {
-		e.Tag(13, wire.BytesType)
-		e.Message(m.Uint64Value)
+		e.Tag1(0x6a)
+		e.Varint(uint64(m.Uint64Value.CachedSize()))
+		if e.Enter(1) {
+			m.Uint64Value.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Int32Value != nil {
-		e.Tag(14, wire.BytesType)
-		e.Message(m.Int32Value)
+		e.Tag1(0x72)
+		e.Varint(uint64(m.Int32Value.CachedSize()))
+		if e.Enter(1) {
+			m.Int32Value.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.Uint32Value != nil {
-		e.Tag(15, wire.BytesType)
-		e.Message(m.Uint32Value)
+		e.Tag1(0x7a)
+		e.Varint(uint64(m.Uint32Value.CachedSize()))
+		if e.Enter(1) {
+			m.Uint32Value.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.BoolValue != nil {
-		e.Tag(16, wire.BytesType)
-		e.Message(m.BoolValue)
+		e.Tag2(0x82, 0x01)
+		e.Varint(uint64(m.BoolValue.CachedSize()))
+		if e.Enter(1) {
+			m.BoolValue.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.StringValue != nil {
-		e.Tag(17, wire.BytesType)
-		e.Message(m.StringValue)
+		e.Tag2(0x8a, 0x01)
+		e.Varint(uint64(m.StringValue.CachedSize()))
+		if e.Enter(1) {
+			m.StringValue.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	if m.BytesValue != nil {
-		e.Tag(18, wire.BytesType)
-		e.Message(m.BytesValue)
+		e.Tag2(0x92, 0x01)
+		e.Varint(uint64(m.BytesValue.CachedSize()))
+		if e.Enter(1) {
+			m.BytesValue.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	for _, v := range m.Times {
-		e.Tag(19, wire.BytesType)
-		e.Message(v)
+		e.Tag2(0x9a, 0x01)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
-	for _, k := range wire.SortedStringKeys(m.Values) {
-		v := m.Values[k]
-		e.Tag(20, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.SizeAt(e.Depth()+2))))
-		e.Tag(1, wire.BytesType)
-		e.Str(k)
-		e.Tag(2, wire.BytesType)
-		e.EntryMessage(v)
+	if len(m.Values) > 0 {
+		for _, kv := range wire.SortedStringEntries(m.Values) {
+			k, v := kv.Key, kv.Val
+			e.Tag2(0xa2, 0x01)
+			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())))
+			e.Tag1(0x0a)
+			e.Str(k)
+			e.Tag1(0x12)
+			e.Varint(uint64(v.CachedSize()))
+			if e.Enter(2) {
+				v.MarshalTo(e)
+			}
+			e.Leave(2)
+		}
 	}
 	e.Raw(m.unknownFields)
 }
@@ -232,7 +331,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Any == nil {
 					m.Any = new(anypb.Any)
 				}
-				d.Message(m.Any)
+				sub := d.EnterMessage()
+				m.Any.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 2:
@@ -240,7 +341,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Struct == nil {
 					m.Struct = new(structpb.Struct)
 				}
-				d.Message(m.Struct)
+				sub := d.EnterMessage()
+				m.Struct.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 3:
@@ -248,7 +351,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Value == nil {
 					m.Value = new(structpb.Value)
 				}
-				d.Message(m.Value)
+				sub := d.EnterMessage()
+				m.Value.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 4:
@@ -256,7 +361,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.List == nil {
 					m.List = new(structpb.ListValue)
 				}
-				d.Message(m.List)
+				sub := d.EnterMessage()
+				m.List.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 5:
@@ -269,7 +376,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Timestamp == nil {
 					m.Timestamp = new(timestamppb.Timestamp)
 				}
-				d.Message(m.Timestamp)
+				sub := d.EnterMessage()
+				m.Timestamp.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 7:
@@ -277,7 +386,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Duration == nil {
 					m.Duration = new(durationpb.Duration)
 				}
-				d.Message(m.Duration)
+				sub := d.EnterMessage()
+				m.Duration.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 8:
@@ -285,7 +396,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.FieldMask == nil {
 					m.FieldMask = new(fieldmaskpb.FieldMask)
 				}
-				d.Message(m.FieldMask)
+				sub := d.EnterMessage()
+				m.FieldMask.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 9:
@@ -293,7 +406,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Empty == nil {
 					m.Empty = new(emptypb.Empty)
 				}
-				d.Message(m.Empty)
+				sub := d.EnterMessage()
+				m.Empty.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 10:
@@ -301,7 +416,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.DoubleValue == nil {
 					m.DoubleValue = new(wrapperspb.DoubleValue)
 				}
-				d.Message(m.DoubleValue)
+				sub := d.EnterMessage()
+				m.DoubleValue.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 11:
@@ -309,7 +426,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.FloatValue == nil {
 					m.FloatValue = new(wrapperspb.FloatValue)
 				}
-				d.Message(m.FloatValue)
+				sub := d.EnterMessage()
+				m.FloatValue.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 12:
@@ -317,7 +436,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Int64Value == nil {
 					m.Int64Value = new(wrapperspb.Int64Value)
 				}
-				d.Message(m.Int64Value)
+				sub := d.EnterMessage()
+				m.Int64Value.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 13:
@@ -325,7 +446,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Uint64Value == nil {
 					m.Uint64Value = new(wrapperspb.UInt64Value)
 				}
-				d.Message(m.Uint64Value)
+				sub := d.EnterMessage()
+				m.Uint64Value.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 14:
@@ -333,7 +456,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Int32Value == nil {
 					m.Int32Value = new(wrapperspb.Int32Value)
 				}
-				d.Message(m.Int32Value)
+				sub := d.EnterMessage()
+				m.Int32Value.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 15:
@@ -341,7 +466,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.Uint32Value == nil {
 					m.Uint32Value = new(wrapperspb.UInt32Value)
 				}
-				d.Message(m.Uint32Value)
+				sub := d.EnterMessage()
+				m.Uint32Value.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 16:
@@ -349,7 +476,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.BoolValue == nil {
 					m.BoolValue = new(wrapperspb.BoolValue)
 				}
-				d.Message(m.BoolValue)
+				sub := d.EnterMessage()
+				m.BoolValue.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 17:
@@ -357,7 +486,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.StringValue == nil {
 					m.StringValue = new(wrapperspb.StringValue)
 				}
-				d.Message(m.StringValue)
+				sub := d.EnterMessage()
+				m.StringValue.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 18:
@@ -365,13 +496,17 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 				if m.BytesValue == nil {
 					m.BytesValue = new(wrapperspb.BytesValue)
 				}
-				d.Message(m.BytesValue)
+				sub := d.EnterMessage()
+				m.BytesValue.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 19:
 			if d.Type() == wire.BytesType {
 				v := new(timestamppb.Timestamp)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Times = append(m.Times, v)
 				continue
 			}
@@ -393,7 +528,9 @@ func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
 							if v == nil {
 								v = new(structpb.Value)
 							}
-							d.Message(v)
+							sub := d.EnterMessage()
+							v.UnmarshalFrom(d)
+							d.LeaveMessage(sub)
 							continue
 						}
 					}

@@ -26,18 +26,27 @@ type QuoteRequest struct {
 	Status   commonpb.Status
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "multi.app.QuoteRequest".
 func (*QuoteRequest) ProtoName() string { return "multi.app.QuoteRequest" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *QuoteRequest) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *QuoteRequest) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *QuoteRequest) Unmarshal(b []byte) error {
 	*m = QuoteRequest{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -57,13 +66,25 @@ func (m *QuoteRequest) SizeAt(depth int) (size int) {
 	for _, v := range m.Extras {
 		size += 1 + wire.SizeBytes(v.SizeAt(depth+1))
 	}
-	for k, v := range m.ByRegion {
-		size += 1 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
+	if len(m.ByRegion) > 0 {
+		for k, v := range m.ByRegion {
+			size += 1 + wire.SizeBytes(1+wire.SizeBytes(len(k))+1+wire.SizeBytes(v.SizeAt(depth+2)))
+		}
 	}
 	if m.Status != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Status))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *QuoteRequest) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -72,28 +93,42 @@ func (m *QuoteRequest) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Sku != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Sku)
 	}
 	if m.Base != nil {
-		e.Tag(2, wire.BytesType)
-		e.Message(m.Base)
+		e.Tag1(0x12)
+		e.Varint(uint64(m.Base.CachedSize()))
+		if e.Enter(1) {
+			m.Base.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
 	for _, v := range m.Extras {
-		e.Tag(3, wire.BytesType)
-		e.Message(v)
+		e.Tag1(0x1a)
+		e.Varint(uint64(v.CachedSize()))
+		if e.Enter(1) {
+			v.MarshalTo(e)
+		}
+		e.Leave(1)
 	}
-	for _, k := range wire.SortedStringKeys(m.ByRegion) {
-		v := m.ByRegion[k]
-		e.Tag(4, wire.BytesType)
-		e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.SizeAt(e.Depth()+2))))
-		e.Tag(1, wire.BytesType)
-		e.Str(k)
-		e.Tag(2, wire.BytesType)
-		e.EntryMessage(v)
+	if len(m.ByRegion) > 0 {
+		for _, kv := range wire.SortedStringEntries(m.ByRegion) {
+			k, v := kv.Key, kv.Val
+			e.Tag1(0x22)
+			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())))
+			e.Tag1(0x0a)
+			e.Str(k)
+			e.Tag1(0x12)
+			e.Varint(uint64(v.CachedSize()))
+			if e.Enter(2) {
+				v.MarshalTo(e)
+			}
+			e.Leave(2)
+		}
 	}
 	if m.Status != 0 {
-		e.Tag(5, wire.VarintType)
+		e.Tag1(0x28)
 		e.Varint(uint64(m.Status))
 	}
 	e.Raw(m.unknownFields)
@@ -113,13 +148,17 @@ func (m *QuoteRequest) UnmarshalFrom(d *wire.Decoder) {
 				if m.Base == nil {
 					m.Base = new(commonpb.Money)
 				}
-				d.Message(m.Base)
+				sub := d.EnterMessage()
+				m.Base.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				continue
 			}
 		case 3:
 			if d.Type() == wire.BytesType {
 				v := new(commonpb.Money)
-				d.Message(v)
+				sub := d.EnterMessage()
+				v.UnmarshalFrom(d)
+				d.LeaveMessage(sub)
 				m.Extras = append(m.Extras, v)
 				continue
 			}
@@ -141,7 +180,9 @@ func (m *QuoteRequest) UnmarshalFrom(d *wire.Decoder) {
 							if v == nil {
 								v = new(commonpb.Money)
 							}
-							d.Message(v)
+							sub := d.EnterMessage()
+							v.UnmarshalFrom(d)
+							d.LeaveMessage(sub)
 							continue
 						}
 					}
@@ -220,18 +261,27 @@ type RecordReply struct {
 	Status commonpb.Status
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "multi.app.RecordReply".
 func (*RecordReply) ProtoName() string { return "multi.app.RecordReply" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *RecordReply) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *RecordReply) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *RecordReply) Unmarshal(b []byte) error {
 	*m = RecordReply{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -245,7 +295,17 @@ func (m *RecordReply) SizeAt(depth int) (size int) {
 	if m.Status != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Status))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *RecordReply) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -254,7 +314,7 @@ func (m *RecordReply) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Status != 0 {
-		e.Tag(1, wire.VarintType)
+		e.Tag1(0x08)
 		e.Varint(uint64(m.Status))
 	}
 	e.Raw(m.unknownFields)

@@ -36,18 +36,27 @@ type Money struct {
 	Units    int64
 
 	unknownFields []byte
+	sizeCache     int
 }
 
 // ProtoName returns "multi.common.Money".
 func (*Money) ProtoName() string { return "multi.common.Money" }
 
 // Marshal encodes m in the protobuf wire format (map entries sorted by key).
-func (m *Money) Marshal() ([]byte, error) { return wire.Marshal(m) }
+func (m *Money) Marshal() ([]byte, error) {
+	var e wire.Encoder
+	e.Reset(make([]byte, 0, m.SizeAt(0)))
+	m.MarshalTo(&e)
+	return e.Finish()
+}
 
 // Unmarshal replaces m with the message encoded in b.
 func (m *Money) Unmarshal(b []byte) error {
 	*m = Money{}
-	return wire.Unmarshal(b, m)
+	var d wire.Decoder
+	d.Reset(b)
+	m.UnmarshalFrom(&d)
+	return d.Err()
 }
 
 // Size returns the length of m's encoding.
@@ -64,7 +73,17 @@ func (m *Money) SizeAt(depth int) (size int) {
 	if m.Units != 0 {
 		size += 1 + wire.SizeVarint(uint64(m.Units))
 	}
-	return size + len(m.unknownFields)
+	size += len(m.unknownFields)
+	m.sizeCache = size
+	return size
+}
+
+// CachedSize is the size the last SizeAt computed (MarshalTo writes it as a sub-message's length).
+func (m *Money) CachedSize() int {
+	if m == nil {
+		return 0
+	}
+	return m.sizeCache
 }
 
 // MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
@@ -73,11 +92,11 @@ func (m *Money) MarshalTo(e *wire.Encoder) {
 		return
 	}
 	if m.Currency != "" {
-		e.Tag(1, wire.BytesType)
+		e.Tag1(0x0a)
 		e.Str(m.Currency)
 	}
 	if m.Units != 0 {
-		e.Tag(2, wire.VarintType)
+		e.Tag1(0x10)
 		e.Varint(uint64(m.Units))
 	}
 	e.Raw(m.unknownFields)
