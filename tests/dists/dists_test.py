@@ -81,6 +81,18 @@ def test_backend_needs_only_pants() -> None:
     assert top_level_entries("pants-backend-wasmplug") == {"wasmplug_pants", "wasmplug_codegen"}
 
 
+def test_backend_wheel_has_every_module_register_imports() -> None:
+    """A backend module whose name matches a test glob (`*_test.py`) would silently be left out."""
+    with zipfile.ZipFile(wheel("pants-backend-wasmplug")) as whl:
+        names = set(whl.namelist())
+        register = whl.read("wasmplug_pants/register.py").decode()
+    blocks = re.findall(r"^from wasmplug_pants import \(([^)]*)\)", register, re.M | re.S)
+    imported = {name for block in blocks for name in block.split(",")}
+    modules = {m.split(" as ")[0].strip() for m in imported if m.strip()}
+    assert modules >= {"codegen", "gofmt", "gotest", "wasm_build"}, modules
+    assert {f"wasmplug_pants/{m}.py" for m in modules} <= names, modules
+
+
 def test_backend_imports_its_contract_without_the_generators_requirements(tmp_path: Path) -> None:
     """On Pants' Python (3.9), with only the backend wheel: no jinja2, no protobuf needed."""
     with zipfile.ZipFile(wheel("pants-backend-wasmplug")) as whl:

@@ -152,8 +152,14 @@ def package(repo: Path, state: Path, *remote_flags: str) -> Run:
 
 
 def go_build_cache_entries(run: Run) -> list[Path]:
+    """Go's compile results: the files in GOCACHE's `xx/` buckets. Go writes `README`/`trim.txt` at
+    the top whenever a go command opens the cache, e.g. Pants' speculative local run that the cache
+    hit cancels; those are not compiles."""
     cache = run.named_caches / "wasmplug_go_build"
-    return [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
+    if not cache.exists():
+        return []
+    buckets = [d for d in cache.iterdir() if d.is_dir() and len(d.name) == 2]
+    return [p for d in buckets for p in d.rglob("*") if p.is_file()]
 
 
 def remote_hits(run: Run) -> str:

@@ -14,9 +14,9 @@ from pants.engine.addresses import Address
 from pants.engine.rules import QueryRule
 from pants.testutil.rule_runner import RuleRunner
 from wasmplug_pants.go_modules_test import UUID_REQUIRE, UUID_SUM
-from wasmplug_pants.go_test import WasmGoTestFieldSet, WasmGoTestRequest
 from wasmplug_pants.go_toolchain import GoToolchain
 from wasmplug_pants.go_workspace_goal import WasmGoWorkspaceGoal
+from wasmplug_pants.gotest import WasmGoTestFieldSet, WasmGoTestRequest
 from wasmplug_pants.rules_test import (  # noqa: F401 (fixture)
     generator_on_path,
     new_rule_runner,
