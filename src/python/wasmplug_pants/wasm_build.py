@@ -31,6 +31,7 @@ from pants.engine.target import (
 )
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
+from wasmplug_codegen.wasm import exports as wasm_exports
 from wasmplug_pants.go_toolchain import GoToolchain
 from wasmplug_pants.go_workspace import (
     GEN_DIR,
@@ -71,41 +72,6 @@ class BuiltWasmPlugin:
 
 
 _REGISTER_RE = re.compile(r"\bRegister[A-Z]\w*\s*\(")
-
-
-def wasm_exports(wasm: bytes) -> list[str]:
-    """Names in the export section of a wasm binary (empty if it cannot be parsed)."""
-
-    def leb(pos: int) -> tuple[int, int]:
-        result = shift = 0
-        while True:
-            b = wasm[pos]
-            pos += 1
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return result, pos
-
-    if wasm[:4] != b"\0asm":
-        return []
-    pos = 8
-    try:
-        while pos < len(wasm):
-            section_id = wasm[pos]
-            size, pos = leb(pos + 1)
-            if section_id == 7:
-                count, p = leb(pos)
-                names = []
-                for _ in range(count):
-                    n, p = leb(p)
-                    names.append(wasm[p : p + n].decode("utf-8", "replace"))
-                    p += n + 1  # name, kind
-                    _, p = leb(p)  # index
-                return names
-            pos += size
-    except IndexError:
-        return []
-    return []
 
 
 def clean_go_output(text: str, plugin_dir: str) -> str:
