@@ -5,6 +5,7 @@ from .config import PluginConfig, Preopen
 from .errors import (
     DeadlineExceeded,
     DecodeError,
+    DigestMismatchError,
     ExportError,
     FuelExhausted,
     LoadError,
@@ -20,6 +21,7 @@ from .plugin import Plugin
 __all__ = [
     "DeadlineExceeded",
     "DecodeError",
+    "DigestMismatchError",
     "ExportError",
     "FuelExhausted",
     "HostModule",

@@ -21,6 +21,7 @@ import time
 import zlib
 
 from . import _native
+from .errors import DigestMismatchError
 
 # Paths are plain strings: importing pathlib costs a fresh process ~3 ms.
 
@@ -72,13 +73,20 @@ def compile_module(
     path: str | None,
     cache_dir: str | None,
     max_bytes: int = 1 << 30,
+    expected: bytes | None = None,
 ) -> _native.Module:
     """Compile the module (`wasm`, or if None the file at `path`), or load it from `cache_dir` (None: no
     cache); storing a new entry evicts the least recently used ones beyond `max_bytes`.
+    With `expected` (a sha256), bytes of another digest raise DigestMismatchError before anything is
+    compiled or taken from the cache.
     Raises `_native.CError` on bad wasm, OSError if `path` cannot be read."""
     assert wasm is not None or path is not None
     if cache_dir is None:
-        return _compile(engine, wasm if wasm is not None else _read_file(path or ""))
+        if wasm is None:
+            wasm = _read_file(path or "")
+        if expected is not None:
+            _check(expected, _sha256(wasm), path)
+        return _compile(engine, wasm)
     # Only a private directory is read from; `_store` checks again (it may have just created it).
     private = _private_dir(cache_dir)
     if wasm is not None:
@@ -88,16 +96,36 @@ def compile_module(
     else:
         wasm = _read_file(path or "")
         digest = _sha256(wasm)
+    if expected is not None:
+        _check(expected, digest, path)
     module = _load(engine, entry_path(cache_dir, digest, engine_key), digest) if private else None
     if module is None:
         if wasm is None:
             wasm = _read_file(path or "")
             digest = _sha256(wasm)  # file code only under the digest of what was compiled
+            if expected is not None:
+                _check(expected, digest, path)
         module = _compile(engine, wasm)
         artifact = entry_path(cache_dir, digest, engine_key)
         if _store(cache_dir, artifact, digest, module):
             evict(cache_dir, max_bytes, keep=artifact)
     return module
+
+
+def _check(expected: bytes, actual: bytes, path: str | None) -> None:
+    if actual != expected:
+        source = path if path is not None else "(bytes)"
+        raise DigestMismatchError(source, f"sha256:{expected.hex()}", f"sha256:{actual.hex()}")
+
+
+def parse_digest(digest: str) -> bytes:
+    """`sha256:<64 hex>` or the bare hex, as 32 bytes; ValueError naming the bad value otherwise."""
+    hexdigest = digest[len("sha256:") :] if digest.startswith("sha256:") else digest
+    if len(hexdigest) != 64 or hexdigest.strip("0123456789abcdefABCDEF"):
+        raise ValueError(
+            f"sha256 must be 64 hex digits (optionally 'sha256:' first), got {digest!r}"
+        )
+    return bytes.fromhex(hexdigest)
 
 
 def _compile(engine: int, wasm: bytes) -> _native.Module:

@@ -20,6 +20,15 @@ def _fmt(params: tuple[str, ...], results: tuple[str, ...]) -> str:
     return f"({', '.join(params)}) -> ({', '.join(results)})"
 
 
+def cache_dir(config: PluginConfig) -> str | None:
+    """The compile cache directory `config` asks for (None: no cache)."""
+    if config.cache_dir is False:
+        return None
+    if config.cache_dir is None:
+        return _cache.default_cache_dir()
+    return os.fspath(config.cache_dir)
+
+
 class Image:
     def __init__(
         self,
@@ -27,20 +36,21 @@ class Image:
         path: str | None,
         config: PluginConfig,
         host_modules: tuple[_host.HostModule, ...],
+        sha256: bytes | None = None,
     ) -> None:
-        """The module is `wasm`, or if None the file at `path` (read only if the compile cache misses)."""
+        """The module is `wasm`, or if None the file at `path` (read only if the compile cache misses);
+        with `sha256`, bytes of another digest are refused before compiling."""
         self.config = config
         self.engine = _engine.get_engine(config.fuel is not None)
-        cache_dir: str | None
-        if config.cache_dir is False:
-            cache_dir = None
-        elif config.cache_dir is None:
-            cache_dir = _cache.default_cache_dir()
-        else:
-            cache_dir = os.fspath(config.cache_dir)
         try:
             self.module = _cache.compile_module(
-                self.engine.engine, self.engine.key, wasm, path, cache_dir, config.cache_max_bytes
+                self.engine.engine,
+                self.engine.key,
+                wasm,
+                path,
+                cache_dir(config),
+                config.cache_max_bytes,
+                sha256,
             )
         except _native.CError as exc:
             raise LoadError(f"invalid wasm module: {exc}") from exc

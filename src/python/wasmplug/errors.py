@@ -39,6 +39,20 @@ class MissingHostFunctionError(LoadError):
         self.name = name
 
 
+class DigestMismatchError(LoadError):
+    """The plugin's bytes do not have the sha256 digest the caller pinned (`load(..., sha256=...)`, an
+    `oci://...@sha256:` reference); nothing was compiled. `.expected` and `.actual` are `sha256:<hex>`.
+    """
+
+    def __init__(self, source: str, expected: str, actual: str) -> None:
+        super().__init__(
+            f"plugin {source}: sha256 mismatch, expected {expected}, got {actual}; refusing to load it"
+        )
+        self.source = source
+        self.expected = expected
+        self.actual = actual
+
+
 class VersionMismatchError(LoadError):
     """The plugin's `<svc>_api_version` differs from the host's (go-plugin's exact message)."""
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar, Union, 
 
 from google.protobuf.message import DecodeError as _ProtoDecodeError
 
+from ._cache import parse_digest
 from ._host import HostModule
 from ._image import Image
 from ._instance import Instance
@@ -82,9 +83,16 @@ class Plugin:
         *,
         config: PluginConfig | None = None,
         host_modules: Sequence[HostModule] = (),
+        sha256: str | None = None,
     ) -> "Plugin":
-        """Compile (or fetch from the compile cache) and instantiate a plugin; runs `_initialize` once."""
-        image = Image(*_read(source), config or PluginConfig(), tuple(host_modules))
+        """Compile (or fetch from the compile cache) and instantiate a plugin; runs `_initialize` once.
+
+        `source` is a `.wasm` path, its bytes or a resource. With `sha256` (`"sha256:<hex>"` or the
+        hex), bytes of another digest raise `DigestMismatchError` before anything is compiled.
+        """
+        config = config or PluginConfig()
+        expected = None if sha256 is None else parse_digest(sha256)
+        image = Image(*_read(source), config, tuple(host_modules), expected)
         plugin = cls(image)
         try:
             plugin._pool.prefill(1)  # surface instantiation and _initialize errors now

@@ -162,3 +162,40 @@ def test_request_sizes_across_buffer_reuse_thresholds(abi: wasmplug.Plugin) -> N
         payload = bytes((i + j) % 251 for j in range(n))
         assert abi.call_bytes("echo", payload) == payload
         assert abi.call_bytes("upper", b"abc") == b"ABC"  # a short request right after a long one
+
+
+def test_load_by_sha256_refuses_other_bytes_before_compiling(
+    guest: Guest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from wasmplug import _cache
+
+    wasm = guest("abi").read_bytes()
+    good = hashlib.sha256(wasm).hexdigest()
+    path = tmp_path / "abi.wasm"
+    path.write_bytes(wasm)
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    for cfg in (PluginConfig(cache_dir=cache), PluginConfig(cache_dir=False)):
+        for digest in (good, f"sha256:{good}", good.upper()):
+            with wasmplug.Plugin.load(path, config=cfg, sha256=digest) as p:
+                assert p.call_bytes("echo", b"hi") == b"hi"
+    compiled: list[int] = []
+    monkeypatch.setattr(_cache, "_compile", lambda engine, data: compiled.append(len(data)))
+    tampered = bytearray(wasm)
+    tampered[-1] ^= 1
+    path.write_bytes(bytes(tampered))
+    actual = hashlib.sha256(tampered).hexdigest()
+    for cfg in (PluginConfig(cache_dir=cache), PluginConfig(cache_dir=False)):
+        for source in (path, bytes(tampered)):
+            with pytest.raises(wasmplug.DigestMismatchError) as e:
+                wasmplug.Plugin.load(source, config=cfg, sha256=good)
+            assert e.value.expected == f"sha256:{good}"
+            assert e.value.actual == f"sha256:{actual}"
+            assert f"expected sha256:{good}, got sha256:{actual}" in str(e.value)
+            assert isinstance(e.value, wasmplug.LoadError)
+    # The cached artifact of the good bytes is not handed out for bytes that claim its digest.
+    assert compiled == []
+    with pytest.raises(ValueError, match="64 hex digits"):
+        wasmplug.Plugin.load(path, config=PluginConfig(cache_dir=False), sha256="sha256:abc")

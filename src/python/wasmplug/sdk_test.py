@@ -28,6 +28,18 @@ def test_generated_client_round_trip(guest: Guest, cache_dir: Path) -> None:
         assert greeter.say_hello(GreetRequest()).message == "Hello, "
 
 
+def test_generated_loader_pins_sha256(guest: Guest, cache_dir: Path) -> None:
+    import hashlib
+
+    wasm = guest("sdk").read_bytes()
+    digest = "sha256:" + hashlib.sha256(wasm).hexdigest()
+    loader = GreeterPlugin(config=PluginConfig(cache_dir=cache_dir))
+    with loader.load(guest("sdk"), sha256=digest) as greeter:
+        assert greeter.say_hello(GreetRequest(name="pin")).message == "Hello, pin"
+    with pytest.raises(wasmplug.DigestMismatchError, match=f"expected {digest}, got sha256:"):
+        loader.load(wasm + b"\0", sha256=digest)
+
+
 def test_go_error_is_plugin_error(guest: Guest, cache_dir: Path) -> None:
     with GreeterPlugin(config=PluginConfig(cache_dir=cache_dir)).load(guest("sdk")) as greeter:
         with pytest.raises(wasmplug.PluginError) as info:

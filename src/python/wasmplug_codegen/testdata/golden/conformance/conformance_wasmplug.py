@@ -119,9 +119,11 @@ class ConformancePlugin:
     def load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        *,
+        sha256: str | None = None,
     ) -> Conformance:
-        """Load a plugin; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256)
         try:
             return Conformance(plugin)
         except BaseException:
@@ -131,9 +133,11 @@ class ConformancePlugin:
     def load_async(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        *,
+        sha256: str | None = None,
     ) -> AsyncConformance:
-        """Load a plugin; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256)
         try:
             return AsyncConformance(plugin)
         except BaseException:
@@ -143,6 +147,9 @@ class ConformancePlugin:
     def _load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        sha256: str | None,
     ) -> wasmplug.Plugin:
         modules: list[wasmplug.HostModule] = []
-        return wasmplug.Plugin.load(source, config=self._config, host_modules=modules)
+        return wasmplug.Plugin.load(
+            source, config=self._config, host_modules=modules, sha256=sha256
+        )

@@ -104,9 +104,11 @@ class GreeterPlugin:
     def load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        *,
+        sha256: str | None = None,
     ) -> Greeter:
-        """Load a plugin; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256)
         try:
             return Greeter(plugin)
         except BaseException:
@@ -116,9 +118,11 @@ class GreeterPlugin:
     def load_async(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        *,
+        sha256: str | None = None,
     ) -> AsyncGreeter:
-        """Load a plugin; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256)
         try:
             return AsyncGreeter(plugin)
         except BaseException:
@@ -128,6 +132,9 @@ class GreeterPlugin:
     def _load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        sha256: str | None,
     ) -> wasmplug.Plugin:
         modules: list[wasmplug.HostModule] = []
-        return wasmplug.Plugin.load(source, config=self._config, host_modules=modules)
+        return wasmplug.Plugin.load(
+            source, config=self._config, host_modules=modules, sha256=sha256
+        )

@@ -159,9 +159,10 @@ class GreeterPlugin:
         *,
         host_functions: HostFunctions | None = None,
         store: Store | None = None,
+        sha256: str | None = None,
     ) -> Greeter:
-        """Load a plugin; the host services it may import are passed by keyword; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source, host_functions, store)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256, host_functions, store)
         try:
             return Greeter(plugin)
         except BaseException:
@@ -174,9 +175,10 @@ class GreeterPlugin:
         *,
         host_functions: HostFunctions | None = None,
         store: Store | None = None,
+        sha256: str | None = None,
     ) -> AsyncGreeter:
-        """Load a plugin; the host services it may import are passed by keyword; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source, host_functions, store)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256, host_functions, store)
         try:
             return AsyncGreeter(plugin)
         except BaseException:
@@ -186,6 +188,7 @@ class GreeterPlugin:
     def _load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        sha256: str | None,
         host_functions: HostFunctions | None,
         store: Store | None,
     ) -> wasmplug.Plugin:
@@ -194,7 +197,9 @@ class GreeterPlugin:
             modules.append(host_functions_module(host_functions))
         if store is not None:
             modules.append(store_module(store))
-        return wasmplug.Plugin.load(source, config=self._config, host_modules=modules)
+        return wasmplug.Plugin.load(
+            source, config=self._config, host_modules=modules, sha256=sha256
+        )
 
 
 class Counter:
@@ -281,9 +286,10 @@ class CounterPlugin:
         *,
         host_functions: HostFunctions | None = None,
         store: Store | None = None,
+        sha256: str | None = None,
     ) -> Counter:
-        """Load a plugin; the host services it may import are passed by keyword; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source, host_functions, store)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256, host_functions, store)
         try:
             return Counter(plugin)
         except BaseException:
@@ -296,9 +302,10 @@ class CounterPlugin:
         *,
         host_functions: HostFunctions | None = None,
         store: Store | None = None,
+        sha256: str | None = None,
     ) -> AsyncCounter:
-        """Load a plugin; the host services it may import are passed by keyword; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source, host_functions, store)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256, host_functions, store)
         try:
             return AsyncCounter(plugin)
         except BaseException:
@@ -308,6 +315,7 @@ class CounterPlugin:
     def _load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        sha256: str | None,
         host_functions: HostFunctions | None,
         store: Store | None,
     ) -> wasmplug.Plugin:
@@ -316,4 +324,6 @@ class CounterPlugin:
             modules.append(host_functions_module(host_functions))
         if store is not None:
             modules.append(store_module(store))
-        return wasmplug.Plugin.load(source, config=self._config, host_modules=modules)
+        return wasmplug.Plugin.load(
+            source, config=self._config, host_modules=modules, sha256=sha256
+        )

@@ -117,9 +117,11 @@ class KnownPlugin:
     def load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        *,
+        sha256: str | None = None,
     ) -> Known:
-        """Load a plugin; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256)
         try:
             return Known(plugin)
         except BaseException:
@@ -129,9 +131,11 @@ class KnownPlugin:
     def load_async(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        *,
+        sha256: str | None = None,
     ) -> AsyncKnown:
-        """Load a plugin; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256)
         try:
             return AsyncKnown(plugin)
         except BaseException:
@@ -141,6 +145,9 @@ class KnownPlugin:
     def _load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        sha256: str | None,
     ) -> wasmplug.Plugin:
         modules: list[wasmplug.HostModule] = []
-        return wasmplug.Plugin.load(source, config=self._config, host_modules=modules)
+        return wasmplug.Plugin.load(
+            source, config=self._config, host_modules=modules, sha256=sha256
+        )

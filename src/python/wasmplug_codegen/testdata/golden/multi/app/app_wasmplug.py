@@ -124,9 +124,10 @@ class PricingPlugin:
         source: str | os.PathLike[str] | bytes | Traversable,
         *,
         ledger: Ledger | None = None,
+        sha256: str | None = None,
     ) -> Pricing:
-        """Load a plugin; the host services it may import are passed by keyword; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source, ledger)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256, ledger)
         try:
             return Pricing(plugin)
         except BaseException:
@@ -138,9 +139,10 @@ class PricingPlugin:
         source: str | os.PathLike[str] | bytes | Traversable,
         *,
         ledger: Ledger | None = None,
+        sha256: str | None = None,
     ) -> AsyncPricing:
-        """Load a plugin; the host services it may import are passed by keyword; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
-        plugin = self._load(source, ledger)
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        plugin = self._load(source, sha256, ledger)
         try:
             return AsyncPricing(plugin)
         except BaseException:
@@ -150,9 +152,12 @@ class PricingPlugin:
     def _load(
         self,
         source: str | os.PathLike[str] | bytes | Traversable,
+        sha256: str | None,
         ledger: Ledger | None,
     ) -> wasmplug.Plugin:
         modules: list[wasmplug.HostModule] = []
         if ledger is not None:
             modules.append(ledger_module(ledger))
-        return wasmplug.Plugin.load(source, config=self._config, host_modules=modules)
+        return wasmplug.Plugin.load(
+            source, config=self._config, host_modules=modules, sha256=sha256
+        )
