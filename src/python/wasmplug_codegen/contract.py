@@ -23,6 +23,11 @@ DEFAULT_GO_PREFIX = "wasmplug.gen/"
 MIN_GO = (1, 24)
 MIN_GO_VERSION = f"{MIN_GO[0]}.{MIN_GO[1]}"
 
+# What the guest runtime's `wasmplug_abi` export returns (guest/guest.go, ABIVersion), and the
+# generator's version: both go into a plugin's description (describe.py).
+ABI_VERSION = 2
+SDK_VERSION = "0.2.0"
+
 # Python modules the generator writes per `x.proto`: `x_pb2` (protoc's) and `x_wasmplug` (ours).
 GENERATED_PY_SUFFIXES = ("_pb2", "_wasmplug")
 

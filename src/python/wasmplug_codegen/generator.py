@@ -6,8 +6,9 @@ import os
 from typing import Dict, List, Tuple
 
 import jinja2
+from google.protobuf import descriptor_pb2
 from google.protobuf.compiler import plugin_pb2
-from wasmplug_codegen import contract, golang, python
+from wasmplug_codegen import contract, describe, golang, python
 from wasmplug_codegen.model import File, GenerationError, Registry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -95,6 +96,7 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
                     imports=pimp.lines(),
                     plugins=plugin_svcs,
                     hosts=host_svcs,
+                    describe=describe.go_string(describe_blob(reg, f)),
                 ),
             )
         )
@@ -128,6 +130,47 @@ def go_files(reg: Registry, f: File) -> List[Tuple[str, str]]:
             )
         )
     return out
+
+
+def describe_blob(reg: Registry, f: File) -> bytes:
+    """What `f`'s services are, for the plugin's `.wasm` (see describe.py): their names, versions,
+    modules and methods, and the descriptors of `f` and its imports, dependencies first."""
+    services = []
+    for s in f.plugin_services() + f.host_services():
+        entry: Dict[str, object] = {
+            "name": (f.package + "." if f.package else "") + s.name,
+            "kind": s.kind,
+            "methods": [
+                {
+                    "name": m.name,
+                    "wasm_name": m.export,
+                    "request": m.proto.input_type.lstrip("."),
+                    "reply": m.proto.output_type.lstrip("."),
+                }
+                for m in s.methods
+            ],
+        }
+        if s.kind == "plugin":
+            entry["version"] = s.version
+        else:
+            entry["module"] = s.module
+        services.append(entry)
+    order: List[str] = []
+
+    def visit(name: str) -> None:
+        if name not in order:
+            for dep in reg.protos[name].dependency:
+                visit(dep)
+            order.append(name)
+
+    visit(f.path)
+    files = []
+    for name in order:
+        fp = descriptor_pb2.FileDescriptorProto()
+        fp.CopyFrom(reg.protos[name])
+        fp.ClearField("source_code_info")  # comments and spans: not needed to decode
+        files.append(fp.SerializeToString(deterministic=True))
+    return describe.blob(describe.header(f.path, services), files)
 
 
 def runtime_files() -> List[Tuple[str, str]]:

@@ -167,8 +167,9 @@ def is_wasm(data: bytes) -> bool:
     return data[:4] == b"\0asm"
 
 
-def parse(data: bytes, *, with_data: bool = True) -> Module:
+def parse(data: bytes | bytearray, *, with_data: bool = True) -> Module:
     """Read a wasm binary module. Raises WasmFormatError."""
+    data = bytes(data)  # slices of it are kept: not views of a buffer the caller may change
     if data[:4] != b"\0asm" or data[4:8] != b"\x01\0\0\0":
         raise WasmFormatError("not a wasm 1.0 binary module (no \\0asm version 1 header)")
     r = _Reader(data, 8)
@@ -227,14 +228,38 @@ def parse(data: bytes, *, with_data: bool = True) -> Module:
                 else:
                     mod.exports.append(Extern(name, KINDS.get(kind, f"kind {kind}")))
         elif section == 11 and with_data:  # data
-            for _ in range(s.u32()):
-                flags = s.u32()
-                memory = s.u32() if flags == 2 else 0
-                offset = None if flags == 1 else s.const_offset()
-                payload = s.bytes(s.u32())
-                if memory == 0 and offset is not None:
-                    mod.data.append((offset, payload))
+            mod.data = _data_segments(s)
     return mod
+
+
+def _data_segments(s: _Reader) -> List[Tuple[int, bytes]]:
+    """Active segments of memory 0 with an `i32.const` offset. Go splits its data at runs of
+    zeros into tens of thousands of segments, so `i32.const N; end` is read inline here."""
+    data, out = s.data, []
+    for _ in range(s.u32()):
+        flags = s.u32()
+        memory = s.u32() if flags == 2 else 0
+        offset: Optional[int] = None
+        if flags != 1:
+            pos = s.pos
+            if pos < s.end and data[pos] == 0x41:  # i32.const
+                offset = shift = b = 0
+                pos += 1
+                while pos < s.end:
+                    b = data[pos]
+                    pos += 1
+                    offset |= (b & 0x7F) << shift
+                    shift += 7
+                    if not b & 0x80:
+                        break
+            if offset is not None and not b & 0x40 and pos < s.end and data[pos] == 0x0B:
+                s.pos = pos + 1
+            else:  # a negative or non-constant offset: the general reader
+                offset = s.const_offset()
+        payload = s.bytes(s.u32())
+        if memory == 0 and offset is not None:
+            out.append((offset, payload))
+    return out
 
 
 def exports(data: bytes) -> List[str]:

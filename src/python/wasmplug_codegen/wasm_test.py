@@ -19,7 +19,7 @@ WAT = """
 
 
 def module_bytes() -> bytes:
-    return wasmtime.wat2wasm(WAT)
+    return bytes(wasmtime.wat2wasm(WAT))
 
 
 def test_parse() -> None:

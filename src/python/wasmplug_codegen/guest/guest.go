@@ -45,6 +45,23 @@ func wasmplugABI() int32 {
 	return ABIVersion
 }
 
+// described holds the descriptions (wasmplug_codegen/describe.py) of the generated files
+// in use. Go cannot write a wasm custom section; a constant that live code
+// keeps is in the module's data, where `wasmplug inspect` finds it without
+// running the plugin.
+var described []string
+
+// Describe keeps a generated file's description (its services and protobuf
+// descriptors) in the plugin. Generated Register and New functions call it.
+func Describe(blob string) {
+	for _, b := range described {
+		if b == blob {
+			return
+		}
+	}
+	described = append(described, blob)
+}
+
 // request is the buffer of the next large request, from wasmplug_request: the
 // host writes the request there instead of into a buffer it reuses, and the
 // export that receives it keeps it, so the request's bytes fields alias it

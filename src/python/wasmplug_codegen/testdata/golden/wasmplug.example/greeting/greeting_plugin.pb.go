@@ -9,6 +9,22 @@ import (
 	"wasmplug.dev/guest"
 )
 
+// _describe is what this file's services are, with the protobuf descriptors of
+// this file and its imports, for `wasmplug inspect` and `wasmplug call`. The
+// Register and New functions hand it to guest.Describe, so the linker keeps it
+// in the plugin's data.
+const _describe = "\x00wasmplug.describe\x00\xfa\x03\x9a\x02{\"abi\":2,\"format\":1,\"proto" +
+	"\":\"greeting/greeting.proto\",\"sdk\":\"wasmplug-codegen 0.2.0\",\"serv" +
+	"ices\":[{\"kind\":\"plugin\",\"methods\":[{\"name\":\"SayHello\",\"reply" +
+	"\":\"greeting.GreetReply\",\"request\":\"greeting.GreetRequest\",\"wasm_" +
+	"name\":\"greeter_say_hello\"}],\"name\":\"greeting.Greeter\",\"version\"" +
+	":1}]}\x0a\xdb\x01\x0a\x17greeting/greeting.proto\x12\x08greeting\"\"\x0a" +
+	"\x0cGreetRequest\x12\x12\x0a\x04name\x18\x01 \x01(\x09R\x04name\"&\x0a" +
+	"\x0aGreetReply\x12\x18\x0a\x07message\x18\x01 \x01(\x09R\x07message2E" +
+	"\x0a\x07Greeter\x12:\x0a\x08SayHello\x12\x16.greeting.GreetRequest\x1a" +
+	"\x14.greeting.GreetReply\"\x00B\x1bZ\x19wasmplug.example/greetingb\x06pr" +
+	"oto3"
+
 // GreeterPluginAPIVersion is the version=N of the Greeter go:plugin annotation.
 const GreeterPluginAPIVersion = 1
 
@@ -21,6 +37,7 @@ var _greeter Greeter
 
 // RegisterGreeter sets the implementation the Greeter exports call (call it from init).
 func RegisterGreeter(impl Greeter) {
+	guest.Describe(_describe)
 	_greeter = impl
 }
 

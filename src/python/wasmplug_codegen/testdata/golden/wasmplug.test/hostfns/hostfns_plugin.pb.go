@@ -12,6 +12,54 @@ import (
 	"wasmplug.dev/guest/wkt/emptypb"
 )
 
+// _describe is what this file's services are, with the protobuf descriptors of
+// this file and its imports, for `wasmplug inspect` and `wasmplug call`. The
+// Register and New functions hand it to guest.Describe, so the linker keeps it
+// in the plugin's data.
+const _describe = "\x00wasmplug.describe\x00\xa2\x10\xcf\x07{\"abi\":2,\"format\":1,\"proto" +
+	"\":\"hostfns/hostfns.proto\",\"sdk\":\"wasmplug-codegen 0.2.0\",\"servic" +
+	"es\":[{\"kind\":\"plugin\",\"methods\":[{\"name\":\"Greet\",\"reply\":\"" +
+	"hostfns.GreetReply\",\"request\":\"hostfns.GreetRequest\",\"wasm_name\":" +
+	"\"greeter_greet\"}],\"name\":\"hostfns.Greeter\",\"version\":2},{\"kind" +
+	"\":\"plugin\",\"methods\":[{\"name\":\"Next\",\"reply\":\"hostfns.NextRe" +
+	"ply\",\"request\":\"hostfns.NextRequest\",\"wasm_name\":\"counter_next\"" +
+	"}],\"name\":\"hostfns.Counter\",\"version\":1},{\"kind\":\"host\",\"meth" +
+	"ods\":[{\"name\":\"HttpGet\",\"reply\":\"hostfns.HttpGetReply\",\"reques" +
+	"t\":\"hostfns.HttpGetRequest\",\"wasm_name\":\"http_get\"},{\"name\":\"L" +
+	"og\",\"reply\":\"google.protobuf.Empty\",\"request\":\"hostfns.LogReques" +
+	"t\",\"wasm_name\":\"log\"}],\"module\":\"env\",\"name\":\"hostfns.HostFu" +
+	"nctions\"},{\"kind\":\"host\",\"methods\":[{\"name\":\"Get\",\"reply\":" +
+	"\"hostfns.GetReply\",\"request\":\"hostfns.GetRequest\",\"wasm_name\":\"" +
+	"get\"},{\"name\":\"Log\",\"reply\":\"google.protobuf.Empty\",\"request\"" +
+	":\"hostfns.LogRequest\",\"wasm_name\":\"log\"}],\"module\":\"kvstore\"," +
+	"\"name\":\"hostfns.Store\"}]}\x0a\xbe\x01\x0a\x1bgoogle/protobuf/empty.p" +
+	"roto\x12\x0fgoogle.protobuf\"\x07\x0a\x05EmptyB}\x0a\x13com.google.proto" +
+	"bufB\x0aEmptyProtoP\x01Z.google.golang.org/protobuf/types/known/emptypb" +
+	"\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb" +
+	"\x06proto3\x0a\x8d\x07\x0a\x15hostfns/hostfns.proto\x12\x07hostfns\x1a" +
+	"\x1bgoogle/protobuf/empty.proto\"\"\x0a\x0cGreetRequest\x12\x12\x0a\x04n" +
+	"ame\x18\x01 \x01(\x09R\x04name\"&\x0a\x0aGreetReply\x12\x18\x0a\x07messa" +
+	"ge\x18\x01 \x01(\x09R\x07message\"!\x0a\x0bNextRequest\x12\x12\x0a\x04st" +
+	"ep\x18\x01 \x01(\x03R\x04step\"!\x0a\x09NextReply\x12\x14\x0a\x05value" +
+	"\x18\x01 \x01(\x03R\x05value\"\"\x0a\x0eHttpGetRequest\x12\x10\x0a\x03ur" +
+	"l\x18\x01 \x01(\x09R\x03url\":\x0a\x0cHttpGetReply\x12\x12\x0a\x04body" +
+	"\x18\x01 \x01(\x0cR\x04body\x12\x16\x0a\x06status\x18\x02 \x01(\x05R\x06" +
+	"status\"t\x0a\x0aLogRequest\x12\x18\x0a\x07message\x18\x01 \x01(\x09R" +
+	"\x07message\x12/\x0a\x05level\x18\x02 \x01(\x0e2\x19.hostfns.LogRequest." +
+	"LevelR\x05level\"\x1b\x0a\x05Level\x12\x08\x0a\x04INFO\x10\x00\x12\x08" +
+	"\x0a\x04WARN\x10\x01\"\x1e\x0a\x0aGetRequest\x12\x10\x0a\x03key\x18\x01 " +
+	"\x01(\x09R\x03key\"/\x0a\x08GetReply\x12\x19\x0a\x05value\x18\x01 \x01(" +
+	"\x09H\x00R\x05value\x88\x01\x01B\x08\x0a\x06_value2@\x0a\x07Greeter\x125" +
+	"\x0a\x05Greet\x12\x15.hostfns.GreetRequest\x1a\x13.hostfns.GreetReply\"" +
+	"\x002=\x0a\x07Counter\x122\x0a\x04Next\x12\x14.hostfns.NextRequest\x1a" +
+	"\x12.hostfns.NextReply\"\x002\x82\x01\x0a\x0dHostFunctions\x12;\x0a\x07H" +
+	"ttpGet\x12\x17.hostfns.HttpGetRequest\x1a\x15.hostfns.HttpGetReply\"\x00" +
+	"\x124\x0a\x03Log\x12\x13.hostfns.LogRequest\x1a\x16.google.protobuf.Empt" +
+	"y\"\x002n\x0a\x05Store\x12/\x0a\x03Get\x12\x13.hostfns.GetRequest\x1a" +
+	"\x11.hostfns.GetReply\"\x00\x124\x0a\x03Log\x12\x13.hostfns.LogRequest" +
+	"\x1a\x16.google.protobuf.Empty\"\x00B\x17Z\x15wasmplug.test/hostfnsb\x06" +
+	"proto3"
+
 // GreeterPluginAPIVersion is the version=N of the Greeter go:plugin annotation.
 const GreeterPluginAPIVersion = 2
 
@@ -24,6 +72,7 @@ var _greeter Greeter
 
 // RegisterGreeter sets the implementation the Greeter exports call (call it from init).
 func RegisterGreeter(impl Greeter) {
+	guest.Describe(_describe)
 	_greeter = impl
 }
 
@@ -47,6 +96,7 @@ var _counter Counter
 
 // RegisterCounter sets the implementation the Counter exports call (call it from init).
 func RegisterCounter(impl Counter) {
+	guest.Describe(_describe)
 	_counter = impl
 }
 
@@ -62,6 +112,7 @@ type _host_functionsClient struct{}
 
 // NewHostFunctions returns the client of the HostFunctions host functions (wasm module "env").
 func NewHostFunctions() HostFunctions {
+	guest.Describe(_describe)
 	return _host_functionsClient{}
 }
 
@@ -93,6 +144,7 @@ type _storeClient struct{}
 
 // NewStore returns the client of the Store host functions (wasm module "kvstore").
 func NewStore() Store {
+	guest.Describe(_describe)
 	return _storeClient{}
 }
 

@@ -9,6 +9,104 @@ import (
 	"wasmplug.dev/guest"
 )
 
+// _describe is what this file's services are, with the protobuf descriptors of
+// this file and its imports, for `wasmplug inspect` and `wasmplug call`. The
+// Register and New functions hand it to guest.Describe, so the linker keeps it
+// in the plugin's data.
+const _describe = "\x00wasmplug.describe\x00\xa3\"\xe1\x02{\"abi\":2,\"format\":1,\"proto\"" +
+	":\"wkt/wkt.proto\",\"sdk\":\"wasmplug-codegen 0.2.0\",\"services\":[{\"k" +
+	"ind\":\"plugin\",\"methods\":[{\"name\":\"Echo\",\"reply\":\"wkt.Everyth" +
+	"ing\",\"request\":\"wkt.Everything\",\"wasm_name\":\"known_echo\"},{\"na" +
+	"me\":\"Ping\",\"reply\":\"google.protobuf.Timestamp\",\"request\":\"goog" +
+	"le.protobuf.Empty\",\"wasm_name\":\"known_ping\"}],\"name\":\"wkt.Known" +
+	"\",\"version\":1}]}\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0f" +
+	"google.protobuf\"6\x0a\x03Any\x12\x19\x0a\x08type_url\x18\x01 \x01(\x09R" +
+	"\x07typeUrl\x12\x14\x0a\x05value\x18\x02 \x01(\x0cR\x05valueBv\x0a\x13co" +
+	"m.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/protobuf/types/kn" +
+	"own/anypb\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06p" +
+	"roto3\x0a\xfb\x01\x0a\x1egoogle/protobuf/duration.proto\x12\x0fgoogle.pr" +
+	"otobuf\":\x0a\x08Duration\x12\x18\x0a\x07seconds\x18\x01 \x01(\x03R\x07s" +
+	"econds\x12\x14\x0a\x05nanos\x18\x02 \x01(\x05R\x05nanosB\x83\x01\x0a\x13" +
+	"com.google.protobufB\x0dDurationProtoP\x01Z1google.golang.org/protobuf/t" +
+	"ypes/known/durationpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Proto" +
+	"buf.WellKnownTypesb\x06proto3\x0a\xbe\x01\x0a\x1bgoogle/protobuf/empty.p" +
+	"roto\x12\x0fgoogle.protobuf\"\x07\x0a\x05EmptyB}\x0a\x13com.google.proto" +
+	"bufB\x0aEmptyProtoP\x01Z.google.golang.org/protobuf/types/known/emptypb" +
+	"\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb" +
+	"\x06proto3\x0a\xe6\x01\x0a google/protobuf/field_mask.proto\x12\x0fgoogl" +
+	"e.protobuf\"!\x0a\x09FieldMask\x12\x14\x0a\x05paths\x18\x01 \x03(\x09R" +
+	"\x05pathsB\x85\x01\x0a\x13com.google.protobufB\x0eFieldMaskProtoP\x01Z2g" +
+	"oogle.golang.org/protobuf/types/known/fieldmaskpb\xf8\x01\x01\xa2\x02" +
+	"\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe2\x05" +
+	"\x0a\x1cgoogle/protobuf/struct.proto\x12\x0fgoogle.protobuf\"\x98\x01" +
+	"\x0a\x06Struct\x12;\x0a\x06fields\x18\x01 \x03(\x0b2#.google.protobuf.St" +
+	"ruct.FieldsEntryR\x06fields\x1aQ\x0a\x0bFieldsEntry\x12\x10\x0a\x03key" +
+	"\x18\x01 \x01(\x09R\x03key\x12,\x0a\x05value\x18\x02 \x01(\x0b2\x16.goog" +
+	"le.protobuf.ValueR\x05value:\x028\x01\"\xb2\x02\x0a\x05Value\x12;\x0a" +
+	"\x0anull_value\x18\x01 \x01(\x0e2\x1a.google.protobuf.NullValueH\x00R" +
+	"\x09nullValue\x12#\x0a\x0cnumber_value\x18\x02 \x01(\x01H\x00R\x0bnumber" +
+	"Value\x12#\x0a\x0cstring_value\x18\x03 \x01(\x09H\x00R\x0bstringValue" +
+	"\x12\x1f\x0a\x0abool_value\x18\x04 \x01(\x08H\x00R\x09boolValue\x12<\x0a" +
+	"\x0cstruct_value\x18\x05 \x01(\x0b2\x17.google.protobuf.StructH\x00R\x0b" +
+	"structValue\x12;\x0a\x0alist_value\x18\x06 \x01(\x0b2\x1a.google.protobu" +
+	"f.ListValueH\x00R\x09listValueB\x06\x0a\x04kind\";\x0a\x09ListValue\x12." +
+	"\x0a\x06values\x18\x01 \x03(\x0b2\x16.google.protobuf.ValueR\x06values*" +
+	"\x1b\x0a\x09NullValue\x12\x0e\x0a\x0aNULL_VALUE\x10\x00B\x7f\x0a\x13com." +
+	"google.protobufB\x0bStructProtoP\x01Z/google.golang.org/protobuf/types/k" +
+	"nown/structpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.Well" +
+	"KnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/timestamp.proto" +
+	"\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18" +
+	"\x01 \x01(\x03R\x07seconds\x12\x14\x0a\x05nanos\x18\x02 \x01(\x05R\x05na" +
+	"nosB\x85\x01\x0a\x13com.google.protobufB\x0eTimestampProtoP\x01Z2google." +
+	"golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\x02\x03GPB" +
+	"\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\x86\x04\x0a" +
+	"\x1egoogle/protobuf/wrappers.proto\x12\x0fgoogle.protobuf\"#\x0a\x0bDoub" +
+	"leValue\x12\x14\x0a\x05value\x18\x01 \x01(\x01R\x05value\"\"\x0a\x0aFloa" +
+	"tValue\x12\x14\x0a\x05value\x18\x01 \x01(\x02R\x05value\"\"\x0a\x0aInt64" +
+	"Value\x12\x14\x0a\x05value\x18\x01 \x01(\x03R\x05value\"#\x0a\x0bUInt64V" +
+	"alue\x12\x14\x0a\x05value\x18\x01 \x01(\x04R\x05value\"\"\x0a\x0aInt32Va" +
+	"lue\x12\x14\x0a\x05value\x18\x01 \x01(\x05R\x05value\"#\x0a\x0bUInt32Val" +
+	"ue\x12\x14\x0a\x05value\x18\x01 \x01(\x0dR\x05value\"!\x0a\x09BoolValue" +
+	"\x12\x14\x0a\x05value\x18\x01 \x01(\x08R\x05value\"#\x0a\x0bStringValue" +
+	"\x12\x14\x0a\x05value\x18\x01 \x01(\x09R\x05value\"\"\x0a\x0aBytesValue" +
+	"\x12\x14\x0a\x05value\x18\x01 \x01(\x0cR\x05valueB\x83\x01\x0a\x13com.go" +
+	"ogle.protobufB\x0dWrappersProtoP\x01Z1google.golang.org/protobuf/types/k" +
+	"nown/wrapperspb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.We" +
+	"llKnownTypesb\x06proto3\x0a\xbe\x0c\x0a\x0dwkt/wkt.proto\x12\x03wkt\x1a" +
+	"\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/duration.proto\x1a" +
+	"\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a" +
+	"\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto" +
+	"\x1a\x1egoogle/protobuf/wrappers.proto\"\xbe\x09\x0a\x0aEverything\x12&" +
+	"\x0a\x03any\x18\x01 \x01(\x0b2\x14.google.protobuf.AnyR\x03any\x12/\x0a" +
+	"\x06struct\x18\x02 \x01(\x0b2\x17.google.protobuf.StructR\x06struct\x12," +
+	"\x0a\x05value\x18\x03 \x01(\x0b2\x16.google.protobuf.ValueR\x05value\x12" +
+	".\x0a\x04list\x18\x04 \x01(\x0b2\x1a.google.protobuf.ListValueR\x04list" +
+	"\x12.\x0a\x04null\x18\x05 \x01(\x0e2\x1a.google.protobuf.NullValueR\x04n" +
+	"ull\x128\x0a\x09timestamp\x18\x06 \x01(\x0b2\x1a.google.protobuf.Timesta" +
+	"mpR\x09timestamp\x125\x0a\x08duration\x18\x07 \x01(\x0b2\x19.google.prot" +
+	"obuf.DurationR\x08duration\x129\x0a\x0afield_mask\x18\x08 \x01(\x0b2\x1a" +
+	".google.protobuf.FieldMaskR\x09fieldMask\x12,\x0a\x05empty\x18\x09 \x01(" +
+	"\x0b2\x16.google.protobuf.EmptyR\x05empty\x12?\x0a\x0cdouble_value\x18" +
+	"\x0a \x01(\x0b2\x1c.google.protobuf.DoubleValueR\x0bdoubleValue\x12<\x0a" +
+	"\x0bfloat_value\x18\x0b \x01(\x0b2\x1b.google.protobuf.FloatValueR\x0afl" +
+	"oatValue\x12<\x0a\x0bint64_value\x18\x0c \x01(\x0b2\x1b.google.protobuf." +
+	"Int64ValueR\x0aint64Value\x12?\x0a\x0cuint64_value\x18\x0d \x01(\x0b2" +
+	"\x1c.google.protobuf.UInt64ValueR\x0buint64Value\x12<\x0a\x0bint32_value" +
+	"\x18\x0e \x01(\x0b2\x1b.google.protobuf.Int32ValueR\x0aint32Value\x12?" +
+	"\x0a\x0cuint32_value\x18\x0f \x01(\x0b2\x1c.google.protobuf.UInt32ValueR" +
+	"\x0buint32Value\x129\x0a\x0abool_value\x18\x10 \x01(\x0b2\x1a.google.pro" +
+	"tobuf.BoolValueR\x09boolValue\x12?\x0a\x0cstring_value\x18\x11 \x01(\x0b" +
+	"2\x1c.google.protobuf.StringValueR\x0bstringValue\x12<\x0a\x0bbytes_valu" +
+	"e\x18\x12 \x01(\x0b2\x1b.google.protobuf.BytesValueR\x0abytesValue\x120" +
+	"\x0a\x05times\x18\x13 \x03(\x0b2\x1a.google.protobuf.TimestampR\x05times" +
+	"\x123\x0a\x06values\x18\x14 \x03(\x0b2\x1b.wkt.Everything.ValuesEntryR" +
+	"\x06values\x1aQ\x0a\x0bValuesEntry\x12\x10\x0a\x03key\x18\x01 \x01(\x09R" +
+	"\x03key\x12,\x0a\x05value\x18\x02 \x01(\x0b2\x16.google.protobuf.ValueR" +
+	"\x05value:\x028\x012q\x0a\x05Known\x12*\x0a\x04Echo\x12\x0f.wkt.Everythi" +
+	"ng\x1a\x0f.wkt.Everything\"\x00\x12<\x0a\x04Ping\x12\x16.google.protobuf" +
+	".Empty\x1a\x1a.google.protobuf.Timestamp\"\x00B\x13Z\x11wasmplug.test/wk" +
+	"tb\x06proto3"
+
 // KnownPluginAPIVersion is the version=N of the Known go:plugin annotation.
 const KnownPluginAPIVersion = 1
 
@@ -21,6 +119,7 @@ var _known Known
 
 // RegisterKnown sets the implementation the Known exports call (call it from init).
 func RegisterKnown(impl Known) {
+	guest.Describe(_describe)
 	_known = impl
 }
 

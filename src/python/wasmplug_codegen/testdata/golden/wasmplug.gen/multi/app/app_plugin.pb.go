@@ -12,6 +12,37 @@ import (
 	commonpb "wasmplug.test/multi/common"
 )
 
+// _describe is what this file's services are, with the protobuf descriptors of
+// this file and its imports, for `wasmplug inspect` and `wasmplug call`. The
+// Register and New functions hand it to guest.Describe, so the linker keeps it
+// in the plugin's data.
+const _describe = "\x00wasmplug.describe\x00\xca\x09\xbe\x03{\"abi\":2,\"format\":1,\"proto" +
+	"\":\"multi/app/app.proto\",\"sdk\":\"wasmplug-codegen 0.2.0\",\"services" +
+	"\":[{\"kind\":\"plugin\",\"methods\":[{\"name\":\"Quote\",\"reply\":\"mu" +
+	"lti.common.Money\",\"request\":\"multi.app.QuoteRequest\",\"wasm_name\":" +
+	"\"pricing_quote\"}],\"name\":\"multi.app.Pricing\",\"version\":1},{\"kin" +
+	"d\":\"host\",\"methods\":[{\"name\":\"Record\",\"reply\":\"multi.app.Rec" +
+	"ordReply\",\"request\":\"multi.common.Money\",\"wasm_name\":\"record\"}]" +
+	",\"module\":\"ledger\",\"name\":\"multi.app.Ledger\"}]}\x0a\xc0\x01\x0a" +
+	"\x19multi/common/common.proto\x12\x0cmulti.common\"9\x0a\x05Money\x12" +
+	"\x1a\x0a\x08currency\x18\x01 \x01(\x09R\x08currency\x12\x14\x0a\x05units" +
+	"\x18\x02 \x01(\x03R\x05units*+\x0a\x06Status\x12\x12\x0a\x0eSTATUS_UNKNO" +
+	"WN\x10\x00\x12\x0d\x0a\x09STATUS_OK\x10\x01B%Z#wasmplug.test/multi/commo" +
+	"n;commonpbb\x06proto3\x0a\xc4\x04\x0a\x13multi/app/app.proto\x12\x09mult" +
+	"i.app\x1a\x19multi/common/common.proto\"\xba\x02\x0a\x0cQuoteRequest\x12" +
+	"\x10\x0a\x03sku\x18\x01 \x01(\x09R\x03sku\x12'\x0a\x04base\x18\x02 \x01(" +
+	"\x0b2\x13.multi.common.MoneyR\x04base\x12+\x0a\x06extras\x18\x03 \x03(" +
+	"\x0b2\x13.multi.common.MoneyR\x06extras\x12B\x0a\x09by_region\x18\x04 " +
+	"\x03(\x0b2%.multi.app.QuoteRequest.ByRegionEntryR\x08byRegion\x12,\x0a" +
+	"\x06status\x18\x05 \x01(\x0e2\x14.multi.common.StatusR\x06status\x1aP" +
+	"\x0a\x0dByRegionEntry\x12\x10\x0a\x03key\x18\x01 \x01(\x09R\x03key\x12)" +
+	"\x0a\x05value\x18\x02 \x01(\x0b2\x13.multi.common.MoneyR\x05value:\x028" +
+	"\x01\";\x0a\x0bRecordReply\x12,\x0a\x06status\x18\x01 \x01(\x0e2\x14.mul" +
+	"ti.common.StatusR\x06status2B\x0a\x07Pricing\x127\x0a\x05Quote\x12\x17.m" +
+	"ulti.app.QuoteRequest\x1a\x13.multi.common.Money\"\x002A\x0a\x06Ledger" +
+	"\x127\x0a\x06Record\x12\x13.multi.common.Money\x1a\x16.multi.app.RecordR" +
+	"eply\"\x00b\x06proto3"
+
 // PricingPluginAPIVersion is the version=N of the Pricing go:plugin annotation.
 const PricingPluginAPIVersion = 1
 
@@ -24,6 +55,7 @@ var _pricing Pricing
 
 // RegisterPricing sets the implementation the Pricing exports call (call it from init).
 func RegisterPricing(impl Pricing) {
+	guest.Describe(_describe)
 	_pricing = impl
 }
 
@@ -39,6 +71,7 @@ type _ledgerClient struct{}
 
 // NewLedger returns the client of the Ledger host functions (wasm module "ledger").
 func NewLedger() Ledger {
+	guest.Describe(_describe)
 	return _ledgerClient{}
 }
 
