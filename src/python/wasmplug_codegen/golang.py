@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from wasmplug_codegen import contract
+from wasmplug_codegen.godoc import format_doc
 from wasmplug_codegen.model import (
     FDP,
     Comments,
@@ -71,8 +72,10 @@ def file_package(f: File) -> Tuple[str, str]:
 
 
 def doc(comments: Comments) -> List[str]:
-    """Go comment lines from a proto leading comment."""
-    return ["//" + (" " + ln if ln else "") for ln in comments.lines()]
+    """Go comment lines from a proto leading comment, in gofmt's doc comment form."""
+    return [
+        "//" + ln if ln[:1] in ("", "\t") else "// " + ln for ln in format_doc(comments.lines())
+    ]
 
 
 def trailing(comments: Comments) -> str:
@@ -781,7 +784,8 @@ def service(gen: MessageGen, svc: Service) -> GoService:
 def gofmt_align(src: str) -> str:
     """Align struct fields, const specs and their trailing comments the way gofmt does (its
     tabwriter: a column runs over consecutive lines that have that cell; comment-only and blank
-    lines break it), so the generated Go is gofmt-clean without running gofmt."""
+    lines break it). With `godoc.format_doc` for doc comments this keeps the generated Go
+    gofmt-clean without a Go toolchain; gofmt_test.py checks it with the real gofmt."""
     lines = src.split("\n")
     out: List[str] = []
     block: List[List[str]] = []

@@ -73,12 +73,13 @@ def existing_wkt() -> Dict[str, str]:
 
 
 def main() -> None:
+    new_golden, new_wkt = golden(), wkt()  # both first: a generator error leaves the tree as it was
     shutil.rmtree(GOLDEN_DIR, ignore_errors=True)
-    for rel, content in golden().items():
+    for rel, content in new_golden.items():
         _write(os.path.join(GOLDEN_DIR, rel), content)
     for rel in existing_wkt():
         os.remove(os.path.join(WKT_DIR, rel))
-    for rel, content in wkt().items():
+    for rel, content in new_wkt.items():
         _write(os.path.join(WKT_DIR, rel), content)
     print(f"regenerated {GOLDEN_DIR} and {WKT_DIR}", file=sys.stderr)
 
