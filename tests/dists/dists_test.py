@@ -30,13 +30,15 @@ def metadata(name: str) -> Message:
         return email.parser.Parser().parsestr(whl.read(meta).decode())
 
 
-def requirements(name: str) -> dict[str, str]:
-    """Requires-Dist as {project name: version specifier}."""
+def requirements(name: str, extra: str | None = None) -> dict[str, str]:
+    """Requires-Dist as {project name: version specifier}: those of `extra`, or (None) the unconditional."""
     reqs = {}
     for line in metadata(name).get_all("Requires-Dist") or []:
-        m = re.match(r"^([A-Za-z0-9_.\-]+)\s*\(?([^);]*)\)?", line)
+        m = re.match(r"^([A-Za-z0-9_.\-]+(?:\[[a-z]+\])?)\s*\(?([^);]*)\)?", line)
         assert m, line
-        reqs[m.group(1).lower()] = m.group(2).strip()
+        marker = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", line)
+        if (marker.group(1) if marker else None) == extra:
+            reqs[m.group(1).lower()] = m.group(2).strip()
     return reqs
 
 
@@ -47,7 +49,11 @@ def top_level_entries(name: str) -> set[str]:
 
 @pytest.mark.parametrize("name", sorted(WHEELS))
 def test_requirements_are_ranges(name: str) -> None:
-    for project, spec in requirements(name).items():
+    extras = metadata(name).get_all("Provides-Extra") or []
+    for project, spec in [
+        *requirements(name).items(),
+        *(item for extra in extras for item in requirements(name, extra).items()),
+    ]:
         assert "==" not in spec and spec, f"{name} pins {project} {spec!r}"
         assert "<" in spec, f"{name}: {project} {spec!r} has no upper bound"
 
@@ -55,6 +61,9 @@ def test_requirements_are_ranges(name: str) -> None:
 def test_runtime() -> None:
     assert metadata("wasmplug")["Requires-Python"] == ">=3.10"
     assert set(requirements("wasmplug")) == {"protobuf", "wasmtime"}
+    # OCI references (wasmplug.oci): the registry client is optional.
+    assert metadata("wasmplug").get_all("Provides-Extra") == ["oci"]
+    assert requirements("wasmplug", "oci") == {"oras": "<0.3,>=0.2.25"}
     assert top_level_entries("wasmplug") == {"wasmplug"}
     with zipfile.ZipFile(wheel("wasmplug")) as whl:
         assert "wasmplug/py.typed" in whl.namelist()
@@ -64,6 +73,8 @@ def test_runtime() -> None:
 def test_generator() -> None:
     assert metadata("wasmplug-codegen")["Requires-Python"] == ">=3.9"
     assert set(requirements("wasmplug-codegen")) == {"jinja2", "protobuf"}
+    # `wasmplug push/pull` need the runtime with its registry client.
+    assert requirements("wasmplug-codegen", "oci") == {"wasmplug[oci]": "<0.3,>=0.2"}
     assert top_level_entries("wasmplug-codegen") == {"wasmplug_codegen"}
     with zipfile.ZipFile(wheel("wasmplug-codegen")) as whl:
         names = whl.namelist()

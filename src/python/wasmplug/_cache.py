@@ -118,16 +118,6 @@ def _check(expected: bytes, actual: bytes, path: str | None) -> None:
         raise DigestMismatchError(source, f"sha256:{expected.hex()}", f"sha256:{actual.hex()}")
 
 
-def parse_digest(digest: str) -> bytes:
-    """`sha256:<64 hex>` or the bare hex, as 32 bytes; ValueError naming the bad value otherwise."""
-    hexdigest = digest[len("sha256:") :] if digest.startswith("sha256:") else digest
-    if len(hexdigest) != 64 or hexdigest.strip("0123456789abcdefABCDEF"):
-        raise ValueError(
-            f"sha256 must be 64 hex digits (optionally 'sha256:' first), got {digest!r}"
-        )
-    return bytes.fromhex(hexdigest)
-
-
 def _compile(engine: int, wasm: bytes) -> _native.Module:
     return _native.compile_module(engine, wasm)
 

@@ -12,13 +12,21 @@ from typing import TYPE_CHECKING, Callable, Optional, Protocol, TypeVar, Union, 
 
 from google.protobuf.message import DecodeError as _ProtoDecodeError
 
-from ._cache import parse_digest
+from ._digest import parse_digest
 from ._host import HostModule
 from ._image import Image
+from ._image import cache_dir as _cache_dir
 from ._instance import Instance
 from ._pool import Pool
 from .config import PluginConfig
-from .errors import DecodeError, LoadError, PluginError, VersionMismatchError, WasmplugError
+from .errors import (
+    DecodeError,
+    DigestMismatchError,
+    LoadError,
+    PluginError,
+    VersionMismatchError,
+    WasmplugError,
+)
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -87,12 +95,25 @@ class Plugin:
     ) -> "Plugin":
         """Compile (or fetch from the compile cache) and instantiate a plugin; runs `_initialize` once.
 
-        `source` is a `.wasm` path, its bytes or a resource. With `sha256` (`"sha256:<hex>"` or the
-        hex), bytes of another digest raise `DigestMismatchError` before anything is compiled.
+        `source` is a `.wasm` path, its bytes, a resource, or an OCI reference
+        `oci://REGISTRY/REPO@sha256:...` (or `:TAG`; needs `wasmplug[oci]`), pulled once and kept in
+        the compile cache (loopback registries are spoken to in plain HTTP). With `sha256`
+        (`"sha256:<hex>"` or the hex), bytes of another digest raise `DigestMismatchError` before
+        anything is compiled.
         """
         config = config or PluginConfig()
         expected = None if sha256 is None else parse_digest(sha256)
-        image = Image(*_read(source), config, tuple(host_modules), expected)
+        if isinstance(source, str) and source.startswith("oci://"):
+            from . import oci
+
+            path, wasm, digest = oci.fetch_to_cache(source, _cache_dir(config))
+            if expected is not None and expected != digest:
+                raise DigestMismatchError(
+                    source, f"sha256:{expected.hex()}", f"sha256:{digest.hex()}"
+                )
+            image = Image(wasm, path, config, tuple(host_modules), digest)
+        else:
+            image = Image(*_read(source), config, tuple(host_modules), expected)
         plugin = cls(image)
         try:
             plugin._pool.prefill(1)  # surface instantiation and _initialize errors now
