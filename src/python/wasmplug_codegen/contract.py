@@ -57,3 +57,14 @@ def go_identifier(s: str) -> str:
     """A Go package name made from a path element."""
     s = re.sub(r"[^A-Za-z0-9_]", "_", s)
     return "_" + s if s[:1].isdigit() else s
+
+
+# A service's go:plugin annotation line in its leading comment (`go:plugin type=plugin version=1`).
+ANNOTATION_RE = re.compile(r"^\s*go:plugin\b(.*)$")
+
+
+def snake(name: str) -> str:
+    """go-plugin's snake case: ``GreeterSayHello`` -> ``greeter_say_hello`` (wasm export names)."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return name.lower()

@@ -19,7 +19,6 @@ from wasmplug_codegen.model import (
     Message,
     Registry,
     Service,
-    snake,
 )
 
 WIRE = contract.GUEST_WIRE_PACKAGE
@@ -774,7 +773,7 @@ def service(gen: MessageGen, svc: Service) -> GoService:
         svc.kind,
         svc.version,
         svc.module,
-        snake(svc.name),
+        contract.snake(svc.name),
         full_name,
         doc(svc.comments),
         methods,

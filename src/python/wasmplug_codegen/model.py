@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from google.protobuf import descriptor_pb2
+from wasmplug_codegen.contract import ANNOTATION_RE, snake
 
 FDP = descriptor_pb2.FieldDescriptorProto
 
@@ -20,13 +21,6 @@ _ENUM_VALUE, _SERVICE_METHOD = 2, 2
 
 class GenerationError(Exception):
     """A problem in the input protos; str() is ``file.proto:LINE:COL: message (element)``."""
-
-
-def snake(name: str) -> str:
-    """go-plugin's snake case: ``GreeterSayHello`` -> ``greeter_say_hello``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return name.lower()
 
 
 @dataclass
@@ -217,13 +211,10 @@ class File:
         return [s for s in self.services if s.kind == "host"]
 
 
-_ANNOTATION = re.compile(r"^\s*go:plugin\b(.*)$")
-
-
 def parse_annotation(svc: Service) -> None:
     """Parse go-plugin's ``go:plugin type=plugin version=1`` / ``type=host module=x`` line."""
     for raw in svc.comments.leading.split("\n"):
-        m = _ANNOTATION.match(raw)
+        m = ANNOTATION_RE.match(raw)
         if not m:
             if raw.strip().startswith("go:plugin"):
                 raise svc.pos.error(f"malformed go:plugin line {raw.strip()!r}", svc.name)

@@ -7,7 +7,8 @@ import posixpath
 from dataclasses import dataclass
 from typing import Dict, List
 
-from wasmplug_codegen.model import Comments, File, Message, Registry, Service, snake
+from wasmplug_codegen.contract import snake
+from wasmplug_codegen.model import Comments, File, Message, Registry, Service
 
 # Names the generated client classes already use for themselves.
 _CLIENT_RESERVED = {"close", "plugin", "API_VERSION"}

@@ -32,7 +32,14 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 from pants.source.source_root import SourceRoot, SourceRootRequest
 from pants.util.logging import LogLevel
+from wasmplug_pants.dependency_inference import PluginProtoFileMapping
 from wasmplug_pants.generator import CodegenTool
+from wasmplug_pants.proto_clashes import (
+    ProtoSymbolClashes,
+    ScannedPluginProto,
+    ScanPluginProtoRequest,
+    unprovided_imports_error,
+)
 from wasmplug_pants.target_types import (
     GoGeneratedSourcesField,
     PluginProtoGoPackageField,
@@ -109,10 +116,21 @@ async def run_protoc(request: RunProtocRequest) -> ProtocOutput:
 
 
 @rule(desc="Run protoc with protoc-gen-wasmplug (fallible)", level=LogLevel.DEBUG)
-async def run_protoc_fallible(request: RunProtocRequest, tool: CodegenTool) -> FallibleProtocOutput:
+async def run_protoc_fallible(
+    request: RunProtocRequest, tool: CodegenTool, file_mapping: PluginProtoFileMapping
+) -> FallibleProtocOutput:
     tgt = request.target
     transitive = await Get(TransitiveTargets, TransitiveTargetsRequest([tgt.address]))
     proto_tgts = [t for t in transitive.closure if t.has_field(PluginProtoSourcesField)]
+    # An import nothing in the closure provides: say which target to add, not protoc's
+    # `File not found`.
+    scanned = await MultiGet(Get(ScannedPluginProto, ScanPluginProtoRequest(t)) for t in proto_tgts)
+    missing = await unprovided_imports_error(tuple(scanned), dict(file_mapping.mapping))
+    if missing:
+        return FallibleProtocOutput(
+            None,
+            f"Generating {request.lang.capitalize()} code for {tgt.address} failed:\n{missing}",
+        )
     per_target_stripped = await MultiGet(
         Get(StrippedSourceFiles, SourceFilesRequest([t[PluginProtoSourcesField]]))
         for t in proto_tgts
@@ -189,7 +207,12 @@ async def run_protoc_fallible(request: RunProtocRequest, tool: CodegenTool) -> F
 
 
 @rule(desc="Generate Python from plugin_proto_library", level=LogLevel.DEBUG)
-async def generate_python(request: GeneratePythonFromPluginProtoRequest) -> GeneratedSources:
+async def generate_python(
+    request: GeneratePythonFromPluginProtoRequest, clashes: ProtoSymbolClashes
+) -> GeneratedSources:
+    problems = clashes.involving({request.protocol_target.address})
+    if problems:
+        raise WasmplugCodegenError("\n".join(problems))
     out, source_root = await MultiGet(
         Get(ProtocOutput, RunProtocRequest(request.protocol_target, "python")),
         Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_target(request.protocol_target)),

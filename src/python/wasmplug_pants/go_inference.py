@@ -4,7 +4,8 @@
   `plugin_proto_library` (its `go_package` field, else the files' `option go_package`, else
   `wasmplug.gen/<dir of the .proto>`), or a `wasm_go_library`'s import path, depends on it.
 - `pants tailor` adds `plugin_proto_library` for `.proto` files with a `// go:plugin` service and
-  `wasm_plugin` for Go `main` packages under `[wasmplug-go].tailor_plugin_roots`.
+  the message-only `.proto` files they import, and `wasm_plugin` for Go `main` packages under
+  `[wasmplug-go].tailor_plugin_roots`.
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ from pants.engine.target import (
     SourcesField,
 )
 from pants.engine.unions import UnionRule
+from pants.source.source_root import SourceRoot, SourceRootRequest
 from pants.util.dirutil import group_by_dir
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 from wasmplug_codegen import contract
+from wasmplug_pants.proto_clashes import ScannedPluginProto, ScanPluginProtoRequest, strip_root
+from wasmplug_pants.proto_scan import scan_proto
 from wasmplug_pants.subsystems import WasmplugGo
 from wasmplug_pants.target_types import (
     AllPluginProtoTargets,
@@ -196,9 +200,42 @@ class PutativeWasmplugTargetsRequest(PutativeTargetsRequest):
     pass
 
 
+async def _imported_message_protos(
+    unowned: DigestContents, plugin_protos: set, proto_targets: AllPluginProtoTargets
+) -> list:
+    """Unowned `.proto` files without a service that plugin protos import (transitively): they
+    need a `plugin_proto_library` too, or codegen cannot find them."""
+    others = [fc for fc in unowned if fc.path not in plugin_protos]
+    roots = await MultiGet(
+        Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_file(fc.path)) for fc in others
+    )
+    by_stripped = {strip_root(fc.path, root): fc for fc, root in zip(others, roots)}
+    owned = await MultiGet(
+        Get(ScannedPluginProto, ScanPluginProtoRequest(t)) for t in proto_targets
+    )
+    frontier = [imp for sp in owned for sf in sp.files for imp, _ in sf.scan.imports]
+    for fc in unowned:
+        if fc.path in plugin_protos:
+            frontier += [
+                imp for imp, _ in scan_proto(fc.content.decode("utf-8", "replace")).imports
+            ]
+    found = []
+    while frontier:
+        fc = by_stripped.pop(frontier.pop(), None)
+        if fc is not None:
+            found.append(fc.path)
+            frontier += [
+                imp for imp, _ in scan_proto(fc.content.decode("utf-8", "replace")).imports
+            ]
+    return found
+
+
 @rule(desc="Determine candidate plugin_proto_library / wasm_plugin targets", level=LogLevel.DEBUG)
 async def find_putative_targets(
-    req: PutativeWasmplugTargetsRequest, all_owned_sources: AllOwnedSources, go: WasmplugGo
+    req: PutativeWasmplugTargetsRequest,
+    all_owned_sources: AllOwnedSources,
+    go: WasmplugGo,
+    proto_targets: AllPluginProtoTargets,
 ) -> PutativeTargets:
     owned = set(all_owned_sources)
     protos, go_files = await MultiGet(
@@ -219,6 +256,9 @@ async def find_putative_targets(
         for fc in proto_contents
         if _GO_PLUGIN_RE.search(fc.content.decode("utf-8", "replace"))
     ]
+    plugin_protos += await _imported_message_protos(
+        proto_contents, set(plugin_protos), proto_targets
+    )
     main_go = [
         fc.path for fc in go_contents if _GO_MAIN_RE.search(fc.content.decode("utf-8", "replace"))
     ]

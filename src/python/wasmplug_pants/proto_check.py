@@ -3,6 +3,7 @@
 Codegen otherwise only runs for protos something depends on, so an unused proto with a syntax
 error, a streaming rpc or a clashing name would go unnoticed until its first user. Both outputs
 are generated (Python host SDK and Go guest SDK), as the generator checks some things per language.
+A protobuf symbol that another target of the same Python resolve also defines fails it too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pants.engine.target import FieldSet, WrappedTarget, WrappedTargetRequest
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 from wasmplug_pants.codegen import FallibleProtocOutput, RunProtocRequest
+from wasmplug_pants.proto_clashes import ProtoSymbolClashes
 from wasmplug_pants.target_types import PluginProtoSourcesField
 
 LANGS = ("python", "go")
@@ -33,7 +35,9 @@ class PluginProtoCheckRequest(CheckRequest):
 
 
 @rule(desc="Check plugin_proto_library targets with protoc-gen-wasmplug", level=LogLevel.DEBUG)
-async def check_plugin_protos(request: PluginProtoCheckRequest) -> CheckResults:
+async def check_plugin_protos(
+    request: PluginProtoCheckRequest, clashes: ProtoSymbolClashes
+) -> CheckResults:
     wrapped = await MultiGet(
         Get(
             WrappedTarget,
@@ -47,6 +51,7 @@ async def check_plugin_protos(request: PluginProtoCheckRequest) -> CheckResults:
         for lang in LANGS
     )
     errors = [out.error for out in outputs if out.error]
+    errors += clashes.involving({fs.address for fs in request.field_sets})
     return CheckResults(
         [
             CheckResult(

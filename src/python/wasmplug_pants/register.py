@@ -12,6 +12,8 @@ from wasmplug_pants import (
     gofmt,
     gotest,
     proto_check,
+    proto_clashes,
+    resource_inference,
     subsystems,
 )
 from wasmplug_pants import target_types as target_types_module
@@ -37,6 +39,8 @@ def rules():
         *go_workspace_goal.rules(),
         *wasm_build.rules(),
         *proto_check.rules(),
+        *proto_clashes.rules(),
+        *resource_inference.rules(),
     ]
 
 

@@ -42,6 +42,7 @@ from wasmplug_pants.go_workspace import (
     go_cache_append_only,
     hermetic_go_env,
 )
+from wasmplug_pants.proto_clashes import WasmNamesChecked, WasmNamesCheckRequest
 from wasmplug_pants.subsystems import WasmplugGo
 from wasmplug_pants.target_types import (
     WasmPluginBuildTagsField,
@@ -91,6 +92,8 @@ async def build_wasm_plugin(
     tgt = request.target
     address = tgt.address
     ws = await Get(GoWorkspace, GoWorkspaceRequest(tgt))
+    # Two protos exporting one wasm name: an error naming both services and files, before go build.
+    await Get(WasmNamesChecked, WasmNamesCheckRequest(address))
     plugin_dir = ws.main_dir
     out_dir_digest = await Get(Digest, CreateDigest([Directory(OUT_DIR)]))
     input_digest = await Get(Digest, MergeDigests([ws.digest, out_dir_digest, go.digest]))
