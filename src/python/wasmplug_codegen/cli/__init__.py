@@ -11,7 +11,7 @@ import importlib
 import sys
 from typing import List, Optional
 
-SUBCOMMANDS = ("init", "push", "pull")
+SUBCOMMANDS = ("init", "generate", "inspect", "call", "push", "pull")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
