@@ -4,8 +4,10 @@ except where a `# …` or `// …` line marks left-out lines. So the tutorial sh
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,66 @@ def test_snippet_is_an_excerpt_of_its_file(doc: str, path: str, code: str) -> No
             f"{doc}: this part of the snippet from {path} is not in the file (in order):\n"
             + "\n".join(chunk)
         )
+
+
+# -- `wasmplug` sessions: `<!-- wasmplug session -->` blocks are run on this repo's plugins -----------
+
+SESSION = re.compile(r"<!-- wasmplug session -->\n```console\n(.*?)\n```", re.S)
+# A README path of a packaged plugin and the resource the tests get it as.
+PACKAGED = re.compile(r"dist/src\.go\.plugins\.(\w+)/\1\.wasm")
+
+
+def sessions() -> list[list[tuple[str, list[str]]]]:
+    """Each block: its `$ wasmplug ...` commands with their expected output lines."""
+    out = []
+    for doc in DOCS:
+        for block in SESSION.findall(doc.read_text()):
+            steps: list[tuple[str, list[str]]] = []
+            for line in block.split("\n"):
+                if line.startswith("$ "):
+                    steps.append((line[2:], []))
+                else:
+                    steps[-1][1].append(line)
+            out.append(steps)
+    return out
+
+
+def resource_path(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return str(importlib.resources.files(f"plugins.{name}") / f"{name}.wasm")
+
+
+def matches(expected: str, actual: str) -> bool:
+    """`…` in the README stands for any text (sizes, digests)."""
+    pattern = ".*?".join(re.escape(part) for part in expected.split("…"))
+    return re.fullmatch(pattern, actual) is not None
+
+
+def test_docs_have_wasmplug_sessions() -> None:
+    commands = [cmd for steps in sessions() for cmd, _ in steps]
+    assert any(c.startswith("wasmplug inspect") for c in commands)
+    assert any(c.startswith("wasmplug call") for c in commands)
+
+
+@pytest.mark.parametrize("steps", sessions())
+def test_wasmplug_session(
+    steps: list[tuple[str, list[str]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wasmplug_codegen.cli import main
+
+    for command, expected in steps:
+        if not command.startswith("wasmplug "):
+            continue  # e.g. `./pants package`: the test gets the plugins as resources
+        argv = [PACKAGED.sub(resource_path, a) for a in shlex.split(command)[1:]]
+        main(argv)
+        out, err = capsys.readouterr()
+        paths = {
+            resource_path(m): m.group(0) for a in shlex.split(command) for m in PACKAGED.finditer(a)
+        }
+        actual = out + err
+        for resource, readme_path in paths.items():
+            actual = actual.replace(resource, readme_path)
+        lines = actual.rstrip("\n").split("\n")
+        assert len(lines) == len(expected) and all(
+            map(matches, expected, lines)
+        ), f"`{command}` printed:\n{actual}\nthe README says:\n" + "\n".join(expected)
