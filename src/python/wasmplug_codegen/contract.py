@@ -32,6 +32,29 @@ SDK_VERSION = "0.2.0"
 GENERATED_PY_SUFFIXES = ("_pb2", "_wasmplug")
 
 
+# `option go_package = "...";` in a .proto source: the backend reads and sets it without protoc.
+_GO_PACKAGE_OPTION = re.compile(
+    r"""^([ \t]*option\s+go_package\s*=\s*)(["'])([^"']*)\2(\s*;)""", re.M
+)
+
+
+def go_package_option(proto_source: str) -> str:
+    """The `option go_package` value of a .proto source ("" if it has none)."""
+    m = _GO_PACKAGE_OPTION.search(proto_source)
+    return m.group(3) if m else ""
+
+
+def set_go_package_option(proto_source: str, go_package: str) -> str:
+    """The .proto source with `option go_package` set to `go_package`, no line moved (an option
+    the source lacks is appended)."""
+    m = _GO_PACKAGE_OPTION.search(proto_source)
+    if m:
+        value = f'{m.group(1)}"{go_package}"{m.group(4)}'
+        return proto_source[: m.start()] + value + proto_source[m.end() :]
+    sep = "" if proto_source.endswith("\n") or not proto_source else "\n"
+    return f'{proto_source}{sep}option go_package = "{go_package}";\n'
+
+
 def go_package(proto_path: str, go_package_option: str, proto_package: str) -> Tuple[str, str]:
     """(import path, package name) of the Go code generated for a `.proto` file.
 

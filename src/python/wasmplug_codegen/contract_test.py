@@ -40,7 +40,10 @@ def test_go_files_land_at_the_contract_import_path(
     proc = protoc.run([str(src / path)], [str(src)], str(out), python_out=True)
     assert proc.returncode == 0, proc.stderr
 
-    import_path, name = contract.go_package(path, go_package or "", package)
+    # What the backend reads from the source is what protoc hands the generator.
+    option = contract.go_package_option(proto_source(package, go_package))
+    assert option == (go_package or "")
+    import_path, name = contract.go_package(path, option, package)
     stem = Path(path).stem
     go_file = out / import_path / f"{stem}.pb.go"
     assert go_file.is_file(), sorted(p for p in os.listdir(out))
@@ -76,3 +79,21 @@ def test_committed_guest_go_mod_matches() -> None:
 def test_go_identifier() -> None:
     assert contract.go_identifier("my-pkg.v2") == "my_pkg_v2"
     assert contract.go_identifier("2fa") == "_2fa"
+
+
+def test_go_package_option_read_and_set() -> None:
+    src = "syntax = \"proto3\";\n  option  go_package ='a/b;bpb' ;\npackage p;\n"
+    assert contract.go_package_option(src) == "a/b;bpb"
+    assert contract.go_package_option('// option go_package = "x";\nmessage M {}\n') == ""
+    # Set in place: the same lines, only the value changed (positions in protoc errors hold).
+    assert contract.set_go_package_option(src, "c/d") == (
+        'syntax = "proto3";\n  option  go_package ="c/d" ;\npackage p;\n'
+    )
+    # Appended when missing, after a newline if the source lacks a final one.
+    assert contract.set_go_package_option("package p;", "c/d") == (
+        'package p;\noption go_package = "c/d";\n'
+    )
+    assert contract.set_go_package_option("package p;\n", "c/d") == (
+        'package p;\noption go_package = "c/d";\n'
+    )
+    assert contract.go_package_option(contract.set_go_package_option("package p;", "c/d")) == "c/d"

@@ -32,6 +32,7 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 from pants.source.source_root import SourceRoot, SourceRootRequest
 from pants.util.logging import LogLevel
+from wasmplug_codegen import contract
 from wasmplug_pants.dependency_inference import PluginProtoFileMapping
 from wasmplug_pants.generator import CodegenTool
 from wasmplug_pants.proto_clashes import (
@@ -95,16 +96,10 @@ def _restore_paths(text: str, stripped_to_full: dict[str, str]) -> str:
     return pattern.sub(lambda m: stripped_to_full[m.group(1)], text)
 
 
-_GO_PACKAGE_RE = re.compile(rb"""^([ \t]*option\s+go_package\s*=\s*)(["'])[^"']*\2(\s*;)""", re.M)
-
-
 def set_go_package(proto: bytes, go_package: str) -> bytes:
-    """Set `option go_package` in a .proto source without moving any line."""
-    value = go_package.encode()
-    if _GO_PACKAGE_RE.search(proto):
-        return _GO_PACKAGE_RE.sub(lambda m: m.group(1) + b'"' + value + b'"' + m.group(3), proto, 1)
-    sep = b"" if proto.endswith(b"\n") else b"\n"
-    return proto + sep + b'option go_package = "' + value + b'";\n'
+    """Set `option go_package` in a .proto source without moving any line (bytes kept as they are)."""
+    text = proto.decode("utf-8", "surrogateescape")
+    return contract.set_go_package_option(text, go_package).encode("utf-8", "surrogateescape")
 
 
 @rule(desc="Run protoc with protoc-gen-wasmplug", level=LogLevel.DEBUG)

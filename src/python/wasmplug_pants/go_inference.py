@@ -58,7 +58,6 @@ from wasmplug_pants.target_types import (
     WasmPluginSourcesField,
 )
 
-_GO_PACKAGE_OPT_RE = re.compile(r"""^\s*option\s+go_package\s*=\s*["']([^"']*)["']\s*;""", re.M)
 _PROTO_PACKAGE_RE = re.compile(r"^\s*package\s+([\w.]+)\s*;", re.M)
 _GO_PLUGIN_RE = re.compile(r"//\s*go:plugin\b")
 _GO_IMPORT_BLOCK_RE = re.compile(r"^import\s*\((.*?)\)", re.S | re.M)
@@ -78,11 +77,10 @@ def proto_go_import_path(
     stripped_path: str, proto_source: str, go_package_field: str | None
 ) -> str:
     """The Go import path the generator uses for a .proto, read from its source without protoc."""
-    option = _GO_PACKAGE_OPT_RE.search(proto_source)
     package = _PROTO_PACKAGE_RE.search(proto_source)
     return contract.go_import_path(
         stripped_path,
-        go_package_field or (option.group(1) if option else ""),
+        go_package_field or contract.go_package_option(proto_source),
         package.group(1) if package else "",
     )
 
