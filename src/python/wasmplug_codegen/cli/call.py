@@ -168,8 +168,10 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         self.timer.cancel()
         self.timer.join()
+        took = time.monotonic() - self.start
+        if not self.said.is_set() and took >= COLD_COMPILE_NOTICE_AFTER:
+            self._say()  # finished before the timer thread ran
         if self.said.is_set():
-            took = time.monotonic() - self.start
             print(f"wasmplug call: done in {took:.1f} s", file=sys.stderr, flush=True)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,15 @@ def test_call_refuses_host_functions(wasmplug: Run) -> None:
 def test_call_missing_file(wasmplug: Run) -> None:
     code, _, err = wasmplug("call", "missing.wasm", "Greeter.SayHello")
     assert (code, err) == (1, "wasmplug call: missing.wasm: no such file\n")
+
+
+def test_call_says_when_loading_takes_long(wasmplug: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wasmplug_codegen.cli import call
+
+    monkeypatch.setattr(call, "COLD_COMPILE_NOTICE_AFTER", 0.0)  # every load counts as long
+    code, out, err = wasmplug("call", plugin("morning"), "Greeter.SayHello", '{"name": "Ada"}')
+    assert code == 0 and json.loads(out) == {"message": "Good morning, Ada"}
+    assert re.search(
+        r"wasmplug call: compiling .*morning\.wasm \(\d+ KiB; cached for next time\)", err
+    )
+    assert re.search(r"wasmplug call: done in \d+\.\d s", err)
