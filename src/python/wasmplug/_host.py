@@ -1,8 +1,9 @@
 """Host functions: the guest's imports, served through raw unchecked callbacks (~0.4 µs vs ~6 µs for
 `Linker.define_func`).
 
-A host function gets a view of the request bytes and returns the reply bytes; the reply is written
-with the guest's own `malloc` (a re-entrant call). If the Python function raises, a guest built with
+A host function gets a view of the request bytes and returns the reply bytes. The reply goes into the
+reply buffer a wasmplug guest arms (ABI 2, `wasmplug_host_reply`) when it fits, else into memory from
+the guest's own `malloc` (a re-entrant call; go-plugin guests always take this path). If the Python function raises, a guest built with
 wasmplug (it exports `wasmplug_abi`) gets the message as an error reply (bit 31 of the size); any
 other guest (go-plugin's) gets a trap, as go-plugin does.
 """

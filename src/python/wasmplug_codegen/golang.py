@@ -82,12 +82,11 @@ def trailing(comments: Comments) -> str:
     return " // " + t if t and "\n" not in t else ""
 
 
-# proto scalar type -> (Go type, wire type, encode(v) Go expr suffix, decode expr, fixed size or 0)
-# encode: the Encoder call with {v}; size: expression with {v}; decode: expression.
+# How the codec writes one proto scalar type. `{v}` in enc/size/nonzero is the Go value expression.
 @dataclass(frozen=True)
 class Scalar:
-    go: str
-    wire: str
+    go: str  # Go type
+    wire: str  # wire type constant of package wire, e.g. "VarintType"
     enc: str  # e.g. "e.Varint(uint64({v}))"
     dec: str  # e.g. "int32(d.Varint())"
     size: str  # e.g. "wire.SizeVarint(uint64({v}))" or "4"
