@@ -169,7 +169,14 @@ def is_wasm(data: bytes) -> bool:
 
 def parse(data: bytes | bytearray, *, with_data: bool = True) -> Module:
     """Read a wasm binary module. Raises WasmFormatError."""
-    data = bytes(data)  # slices of it are kept: not views of a buffer the caller may change
+    try:
+        # slices of it are kept: not views of a buffer the caller may change
+        return _parse(bytes(data), with_data)
+    except IndexError as e:  # an index past a section's end, or past a list (types, memories)
+        raise WasmFormatError(f"malformed or truncated wasm module: {e}") from e
+
+
+def _parse(data: bytes, with_data: bool) -> Module:
     if data[:4] != b"\0asm" or data[4:8] != b"\x01\0\0\0":
         raise WasmFormatError("not a wasm 1.0 binary module (no \\0asm version 1 header)")
     r = _Reader(data, 8)
@@ -232,33 +239,40 @@ def parse(data: bytes | bytearray, *, with_data: bool = True) -> Module:
     return mod
 
 
+def _leb_at(data: bytes, pos: int) -> Tuple[int, int, int]:
+    """(value, position after it, its last byte) of the LEB128 number at `pos`."""
+    value = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, pos, b
+
+
 def _data_segments(s: _Reader) -> List[Tuple[int, bytes]]:
     """Active segments of memory 0 with an `i32.const` offset. Go splits its data at runs of
-    zeros into tens of thousands of segments, so `i32.const N; end` is read inline here."""
-    data, out = s.data, []
+    zeros into tens of thousands of segments, so the common shape (flags 0, `i32.const N; end`)
+    is decoded inline; anything else goes through the general reader."""
+    data, end, out = s.data, s.end, []
     for _ in range(s.u32()):
+        pos = s.pos
+        if pos + 2 < end and data[pos] == 0 and data[pos + 1] == 0x41:
+            offset, pos, last = _leb_at(data, pos + 2)
+            if not last & 0x40 and data[pos] == 0x0B:  # non-negative, then `end`
+                size, pos, _ = _leb_at(data, pos + 1)
+                if pos + size > end:
+                    raise WasmFormatError(f"truncated wasm module (at byte {pos})")
+                out.append((offset, data[pos : pos + size]))
+                s.pos = pos + size
+                continue
         flags = s.u32()
         memory = s.u32() if flags == 2 else 0
-        offset: Optional[int] = None
-        if flags != 1:
-            pos = s.pos
-            if pos < s.end and data[pos] == 0x41:  # i32.const
-                offset = shift = b = 0
-                pos += 1
-                while pos < s.end:
-                    b = data[pos]
-                    pos += 1
-                    offset |= (b & 0x7F) << shift
-                    shift += 7
-                    if not b & 0x80:
-                        break
-            if offset is not None and not b & 0x40 and pos < s.end and data[pos] == 0x0B:
-                s.pos = pos + 1
-            else:  # a negative or non-constant offset: the general reader
-                offset = s.const_offset()
+        const = None if flags == 1 else s.const_offset()
         payload = s.bytes(s.u32())
-        if memory == 0 and offset is not None:
-            out.append((offset, payload))
+        if memory == 0 and const is not None:
+            out.append((const, payload))
     return out
 
 
@@ -266,7 +280,7 @@ def exports(data: bytes) -> List[str]:
     """Names in the export section (empty if `data` is no readable wasm module)."""
     try:
         return parse(data, with_data=False).export_names()
-    except (WasmFormatError, IndexError):
+    except WasmFormatError:
         return []
 
 

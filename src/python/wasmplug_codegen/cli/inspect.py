@@ -46,6 +46,11 @@ def run(args: argparse.Namespace) -> int:
 
 def report(f: WasmFile) -> Dict[str, Any]:
     d = f.description
+    # The description covers a whole .proto file: a host function the plugin never calls is not
+    # imported (the linker dropped it), a plugin service it never registers has no exports.
+    present = {(e.module, e.name) for e in f.module.imports} | {
+        (None, e.name) for e in f.module.exports
+    }
     memories = [{"min_pages": m.minimum, "max_pages": m.maximum} for m in f.module.memories]
     return {
         "file": f.path,
@@ -68,6 +73,7 @@ def report(f: WasmFile) -> Dict[str, Any]:
                         "request": m.request,
                         "reply": m.reply,
                         ("export" if s.kind == "plugin" else "import"): m.wasm_name,
+                        "present": (s.module, m.wasm_name) in present,
                     }
                     for m in s.methods
                 ],
@@ -111,7 +117,8 @@ def text(info: Dict[str, Any]) -> str:
             out.append(f"host service {s['name']} (wasm module {s['module']!r})")
         for m in s["methods"]:
             wasm_name = m.get("export") or f"{s['module']}.{m['import']}"
-            out.append(f"  {m['name']}({m['request']}) -> {m['reply']}    [{wasm_name}]")
+            missing = "" if m["present"] else ", not in this module"
+            out.append(f"  {m['name']}({m['request']}) -> {m['reply']}    [{wasm_name}{missing}]")
     out.append(
         "host functions: "
         + (", ".join(f"{h['module']}.{h['name']}" for h in info["host_functions"]) or "none")

@@ -25,6 +25,7 @@ def test_inspect_morning(wasmplug: Run) -> None:
                     "request": "greeting.GreetRequest",
                     "reply": "greeting.GreetReply",
                     "export": "greeter_say_hello",
+                    "present": True,
                 }
             ],
         }
