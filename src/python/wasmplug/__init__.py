@@ -1,7 +1,7 @@
 """wasmplug: WebAssembly plugins for Python hosts (the Python-host twin of go-plugin)."""
 
 from ._host import HostModule, host_function
-from .config import PluginConfig, Preopen
+from .config import PluginConfig, Preopen, ServiceExports
 from .errors import (
     DeadlineExceeded,
     DecodeError,
@@ -32,6 +32,7 @@ __all__ = [
     "PluginConfig",
     "PluginError",
     "Preopen",
+    "ServiceExports",
     "TrapError",
     "VersionMismatchError",
     "WasmplugError",

@@ -19,9 +19,10 @@ import stat
 import struct
 import time
 import zlib
+from typing import IO
 
 from . import _native
-from .errors import DigestMismatchError
+from .errors import DigestMismatchError, LoadError
 
 # Paths are plain strings: importing pathlib costs a fresh process ~3 ms.
 
@@ -74,16 +75,18 @@ def compile_module(
     cache_dir: str | None,
     max_bytes: int = 1 << 30,
     expected: bytes | None = None,
+    max_module_bytes: int = 256 << 20,
 ) -> _native.Module:
     """Compile the module (`wasm`, or if None the file at `path`), or load it from `cache_dir` (None: no
     cache); storing a new entry evicts the least recently used ones beyond `max_bytes`.
     With `expected` (a sha256), bytes of another digest raise DigestMismatchError before anything is
     compiled or taken from the cache.
-    Raises `_native.CError` on bad wasm, OSError if `path` cannot be read."""
+    Raises `_native.CError` on bad wasm, OSError if `path` cannot be read, LoadError if it is not a
+    regular file of at most `max_module_bytes`."""
     assert wasm is not None or path is not None
     if cache_dir is None:
         if wasm is None:
-            wasm = _read_file(path or "")
+            wasm = read_wasm(path or "", max_module_bytes)
         if expected is not None:
             _check(expected, _sha256(wasm), path)
         return _compile(engine, wasm)
@@ -92,16 +95,16 @@ def compile_module(
     if wasm is not None:
         digest = _sha256(wasm)
     elif private:
-        digest, wasm = _source_digest(cache_dir, path or "")
+        digest, wasm = _source_digest(cache_dir, path or "", max_module_bytes)
     else:
-        wasm = _read_file(path or "")
+        wasm = read_wasm(path or "", max_module_bytes)
         digest = _sha256(wasm)
     if expected is not None:
         _check(expected, digest, path)
     module = _load(engine, entry_path(cache_dir, digest, engine_key), digest) if private else None
     if module is None:
         if wasm is None:
-            wasm = _read_file(path or "")
+            wasm = read_wasm(path or "", max_module_bytes)
             digest = _sha256(wasm)  # file code only under the digest of what was compiled
             if expected is not None:
                 _check(expected, digest, path)
@@ -127,6 +130,53 @@ def _read_file(path: str) -> bytes:
         return f.read()
 
 
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _open_wasm(path: str, max_bytes: int) -> tuple[IO[bytes], os.stat_result]:
+    """A plugin file opened for reading, and its stat; LoadError naming the path unless it is a regular
+    file of at most `max_bytes`. Opened non-blocking: a FIFO must fail the check, not wait for a writer
+    (and a device like /dev/zero would never end)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = next((k for test, k in _KINDS if test(st.st_mode)), "a special file")
+            raise LoadError(f"cannot load plugin {path}: not a regular file ({kind})")
+        _check_size(path, st.st_size, max_bytes)
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_wasm_from(f: IO[bytes], path: str, max_bytes: int) -> bytes:
+    data = f.read(max_bytes + 1)  # the file may have grown since fstat
+    _check_size(path, len(data), max_bytes)
+    return data
+
+
+def _check_size(path: str, size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise LoadError(
+            f"cannot load plugin {path}: {size} bytes, more than"
+            f" PluginConfig.max_module_bytes={max_bytes}"
+        )
+
+
+def read_wasm(path: str, max_bytes: int) -> bytes:
+    """The plugin file at `path`: a regular file of at most `max_bytes` (else LoadError)."""
+    f, _ = _open_wasm(path, max_bytes)
+    with f:
+        return _read_wasm_from(f, path, max_bytes)
+
+
 def _stamp(st: os.stat_result) -> Stamp:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
@@ -135,15 +185,15 @@ def _settled(st: os.stat_result, when_ns: int) -> bool:
     return st.st_ctime_ns < when_ns - _SETTLED_NS
 
 
-def _source_digest(cache_dir: str, path: str) -> tuple[bytes, bytes | None]:
+def _source_digest(cache_dir: str, path: str, max_bytes: int) -> tuple[bytes, bytes | None]:
     """sha256 of the wasm file at `path` and its bytes; (digest, None) without reading the file when a
-    record shows it unchanged since it was hashed."""
+    record shows it unchanged since it was hashed. (Checked like `read_wasm` either way.)"""
     key = os.path.abspath(path).encode("utf-8", "surrogateescape")
     record = os.path.join(
         cache_dir, f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.src"
     )  # holds the path: collisions miss
-    with open(path, "rb") as f:
-        st = os.fstat(f.fileno())
+    f, st = _open_wasm(path, max_bytes)
+    with f:
         try:
             data = _read_file(record)
             magic, *stamp, when, digest = _SRC.unpack_from(data)
@@ -157,7 +207,7 @@ def _source_digest(cache_dir: str, path: str) -> tuple[bytes, bytes | None]:
         except (OSError, struct.error):
             pass
         now = time.time_ns()
-        wasm = f.read()
+        wasm = _read_wasm_from(f, path, max_bytes)
     digest = _sha256(wasm)
     if _settled(st, now):
         _write_best_effort(cache_dir, record, _SRC.pack(_SRC_MAGIC, *_stamp(st), now, digest) + key)

@@ -37,10 +37,13 @@ class Image:
         config: PluginConfig,
         host_modules: tuple[_host.HostModule, ...],
         sha256: bytes | None = None,
+        service: str = "",
     ) -> None:
         """The module is `wasm`, or if None the file at `path` (read only if the compile cache misses);
-        with `sha256`, bytes of another digest are refused before compiling."""
+        with `sha256`, bytes of another digest are refused before compiling. `service` (a generated
+        loader's service name) is named in export errors."""
         self.config = config
+        self.service = service
         self.engine = _engine.get_engine(config.fuel is not None)
         try:
             self.module = _cache.compile_module(
@@ -51,6 +54,7 @@ class Image:
                 cache_dir(config),
                 config.cache_max_bytes,
                 sha256,
+                config.max_module_bytes,
             )
         except _native.CError as exc:
             raise LoadError(f"invalid wasm module: {exc}") from exc
@@ -58,7 +62,9 @@ class Image:
             raise LoadError(f"cannot read plugin {path}: {exc}") from exc
         self._exports = _native.module_exports(self.module)
         if self._exports.get("memory") != "memory":
-            raise ExportError("memory", "the plugin must export its linear memory as 'memory'")
+            raise ExportError(
+                "memory", "the plugin must export its linear memory as 'memory'", service=service
+            )
         self.check_export("malloc", (_I32,), (_I32,))
         self.check_export("free", (_I32,), ())
         self.has_initialize = "_initialize" in self._exports
@@ -97,9 +103,27 @@ class Image:
 
     def check_export(self, name: str, params: tuple[str, ...], results: tuple[str, ...]) -> None:
         ty = self._exports.get(name)
+        expected = _fmt(params, results)
         if ty is None:
-            raise ExportError(name, "not exported by the plugin")
+            raise ExportError(
+                name,
+                f"not exported by the plugin (expected {expected})",
+                service=self.service,
+                expected=expected,
+            )
         if isinstance(ty, str):
-            raise ExportError(name, "is not a function")
+            raise ExportError(
+                name,
+                f"is not a function (expected {expected})",
+                service=self.service,
+                expected=expected,
+            )
         if ty != (params, results):
-            raise ExportError(name, f"has type {_fmt(*ty)}, expected {_fmt(params, results)}")
+            actual = _fmt(*ty)
+            raise ExportError(
+                name,
+                f"has type {actual}, expected {expected}",
+                service=self.service,
+                expected=expected,
+                actual=actual,
+            )

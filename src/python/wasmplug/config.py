@@ -91,6 +91,7 @@ class PluginConfig(Frozen):
         "fresh_instance_per_call",
         "cache_dir",
         "cache_max_bytes",
+        "max_module_bytes",
     )
     stdout: Stream | None
     stderr: Stream | None
@@ -104,6 +105,7 @@ class PluginConfig(Frozen):
     fresh_instance_per_call: bool
     cache_dir: Union[str, "os.PathLike[str]", None, Literal[False]]
     cache_max_bytes: int
+    max_module_bytes: int
 
     def __init__(
         self,
@@ -119,6 +121,7 @@ class PluginConfig(Frozen):
         fresh_instance_per_call: bool = False,
         cache_dir: Union[str, "os.PathLike[str]", None, Literal[False]] = None,
         cache_max_bytes: int = 1 << 30,
+        max_module_bytes: int = 256 << 20,
     ) -> None:
         if max_instances is None:
             max_instances = os.cpu_count() or 1
@@ -132,6 +135,8 @@ class PluginConfig(Frozen):
             raise ValueError("fuel must be positive")
         if cache_max_bytes <= 0:
             raise ValueError("cache_max_bytes must be positive")
+        if max_module_bytes <= 0:
+            raise ValueError("max_module_bytes must be positive")
         self._init(
             stdout=stdout,
             stderr=stderr,
@@ -145,4 +150,39 @@ class PluginConfig(Frozen):
             fresh_instance_per_call=fresh_instance_per_call,
             cache_dir=cache_dir,
             cache_max_bytes=cache_max_bytes,
+            max_module_bytes=max_module_bytes,
         )
+
+
+Signature = tuple[
+    tuple[str, ...], tuple[str, ...]
+]  # (params, results), e.g. (("i32", "i32"), ("i64",))
+_METHOD: Signature = (("i32", "i32"), ("i64",))
+_VERSION: Signature = ((), ("i64",))
+
+
+class ServiceExports(Frozen):
+    """What a generated loader requires of a plugin of one service, checked by `Plugin.load`.
+
+    `name` is the service's full protobuf name (it names the service in errors); `version_export` the
+    `<svc>_api_version` export, which must return `version`; `methods` the `<svc>_<method>` exports.
+    """
+
+    __slots__ = ("name", "version_export", "version", "methods")
+    name: str
+    version_export: str
+    version: int
+    methods: tuple[str, ...]
+
+    def __init__(
+        self, name: str, version_export: str, version: int, methods: Sequence[str]
+    ) -> None:
+        self._init(
+            name=name, version_export=version_export, version=version, methods=tuple(methods)
+        )
+
+    def signatures(self) -> dict[str, Signature]:
+        """Each export's required (params, results): the ABI's `() -> i64` and `(i32, i32) -> i64`."""
+        table = {self.version_export: _VERSION}
+        table.update((m, _METHOD) for m in self.methods)
+        return table

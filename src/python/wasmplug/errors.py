@@ -12,11 +12,19 @@ class LoadError(WasmplugError):
 
 
 class ExportError(LoadError):
-    """A required export is missing or has the wrong type. `.export` names it."""
+    """A required export is missing or has the wrong type. `.export` names it, `.service` the service
+    that requires it (when loaded by a generated loader, else ""); for a mistyped function `.expected`
+    and `.actual` are the signatures, e.g. "(i32, i32) -> (i64)" and "(i32) -> (i32)" (else "")."""
 
-    def __init__(self, export: str, message: str) -> None:
-        super().__init__(f"export {export!r}: {message}")
+    def __init__(
+        self, export: str, message: str, *, service: str = "", expected: str = "", actual: str = ""
+    ) -> None:
+        of = f" of service {service}" if service else ""
+        super().__init__(f"export {export!r}{of}: {message}")
         self.export = export
+        self.service = service
+        self.expected = expected
+        self.actual = actual
 
 
 class MissingHostFunctionError(LoadError):

@@ -18,7 +18,7 @@ from ._image import Image
 from ._image import cache_dir as _cache_dir
 from ._instance import Instance
 from ._pool import Pool
-from .config import PluginConfig
+from .config import PluginConfig, ServiceExports
 from .errors import (
     DecodeError,
     DigestMismatchError,
@@ -52,18 +52,32 @@ class MessageType(Protocol[M_co]):
     def FromString(self, s: bytes) -> M_co: ...
 
 
-def _read(source: Source) -> tuple[bytes | None, str | None]:
-    """(bytes, None), or (None, path) for a file: the compile cache may not need to read it at all."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), None
+def _read(source: Source, max_bytes: int) -> tuple[bytes | None, str | None]:
+    """(bytes, None), or (None, path) for a file: the compile cache may not need to read it at all.
+    Bytes over `max_bytes` are refused here; a file is checked where it is opened (`_cache.read_wasm`).
+    """
     if isinstance(source, (str, os.PathLike)):
         return None, os.fspath(source)
-    try:
-        if hasattr(source, "read_bytes"):
-            return source.read_bytes(), None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        size = memoryview(source).nbytes
+        if size > max_bytes:
+            raise LoadError(
+                f"cannot load a plugin from {type(source).__name__}: {size} bytes, more than"
+                f" PluginConfig.max_module_bytes={max_bytes}"
+            )
+        return bytes(source), None
+    if not hasattr(source, "open"):
+        raise TypeError(f"cannot load a plugin from {type(source).__name__}")
+    try:  # a Traversable that is no path, e.g. a zip member
+        with source.open("rb") as f:
+            data: bytes = f.read(max_bytes + 1)
     except OSError as exc:
         raise LoadError(f"cannot read plugin {source}: {exc}") from exc
-    raise TypeError(f"cannot load a plugin from {type(source).__name__}")
+    if len(data) > max_bytes:
+        raise LoadError(
+            f"cannot load plugin {source}: more than PluginConfig.max_module_bytes={max_bytes} bytes"
+        )
+    return data, None
 
 
 class Plugin:
@@ -92,17 +106,22 @@ class Plugin:
         config: PluginConfig | None = None,
         host_modules: Sequence[HostModule] = (),
         sha256: str | None = None,
+        exports: ServiceExports | None = None,
     ) -> "Plugin":
         """Compile (or fetch from the compile cache) and instantiate a plugin; runs `_initialize` once.
 
-        `source` is a `.wasm` path, its bytes, a resource, or an OCI reference
+        `source` is a `.wasm` path (a regular file), its bytes, a resource, or an OCI reference
         `oci://REGISTRY/REPO@sha256:...` (or `:TAG`; needs `wasmplug[oci]`), pulled once and kept in
-        the compile cache (loopback registries are spoken to in plain HTTP). With `sha256`
-        (`"sha256:<hex>"` or the hex), bytes of another digest raise `DigestMismatchError` before
-        anything is compiled.
+        the compile cache (loopback registries are spoken to in plain HTTP); a file or bytes of at most
+        `config.max_module_bytes`. With `sha256` (`"sha256:<hex>"` or the hex), bytes of another digest
+        raise `DigestMismatchError` before anything is compiled. `exports` (what a generated loader
+        passes) is checked now rather than at the first call: the version export's type and value
+        (`VersionMismatchError`), then every method's type (`ExportError` naming the export, the
+        service, the expected and the actual signature).
         """
         config = config or PluginConfig()
         expected = None if sha256 is None else parse_digest(sha256)
+        service = exports.name if exports else ""
         if isinstance(source, str) and source.startswith("oci://"):
             from . import oci
 
@@ -111,12 +130,18 @@ class Plugin:
                 raise DigestMismatchError(
                     source, f"sha256:{expected.hex()}", f"sha256:{digest.hex()}"
                 )
-            image = Image(wasm, path, config, tuple(host_modules), digest)
+            image = Image(wasm, path, config, tuple(host_modules), digest, service)
         else:
-            image = Image(*_read(source), config, tuple(host_modules), expected)
+            data, path = _read(source, config.max_module_bytes)
+            image = Image(data, path, config, tuple(host_modules), expected, service)
         plugin = cls(image)
         try:
             plugin._pool.prefill(1)  # surface instantiation and _initialize errors now
+            if exports is not None:
+                # go-plugin's order: a plugin of another version may well lack or mistype a method.
+                plugin.check_version(exports.version_export, exports.version)
+                for name, signature in exports.signatures().items():
+                    image.check_export(name, *signature)
         except BaseException:
             plugin.close()
             raise

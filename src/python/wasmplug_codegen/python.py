@@ -47,6 +47,7 @@ class PyMethod:
 @dataclass
 class PyService:
     name: str
+    full_name: str  # "greeting.Greeter"
     snake: str
     version: int
     module: str
@@ -84,6 +85,7 @@ class PythonGen:
             )
         return PyService(
             svc.name,
+            (svc.file.package + "." if svc.file.package else "") + svc.name,
             snake(svc.name),
             svc.version,
             svc.module,

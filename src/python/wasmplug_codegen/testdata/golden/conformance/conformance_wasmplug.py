@@ -113,6 +113,17 @@ class AsyncConformance:
 class ConformancePlugin:
     """Loads Conformance plugins (``.wasm`` files built with the Go guest SDK or go-plugin)."""
 
+    #: The exports a Conformance plugin must have, with the ABI's types: checked at load.
+    EXPORTS: typing.ClassVar[wasmplug.ServiceExports] = wasmplug.ServiceExports(
+        "conformance.Conformance",
+        "conformance_api_version",
+        Conformance.API_VERSION,
+        (
+            "conformance_round_trip",
+            "conformance_transform",
+        ),
+    )
+
     def __init__(self, *, config: wasmplug.PluginConfig | None = None) -> None:
         self._config = config
 
@@ -122,7 +133,12 @@ class ConformancePlugin:
         *,
         sha256: str | None = None,
     ) -> Conformance:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``).
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256)
         try:
             return Conformance(plugin)
@@ -136,7 +152,12 @@ class ConformancePlugin:
         *,
         sha256: str | None = None,
     ) -> AsyncConformance:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``).
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256)
         try:
             return AsyncConformance(plugin)
@@ -151,5 +172,9 @@ class ConformancePlugin:
     ) -> wasmplug.Plugin:
         modules: list[wasmplug.HostModule] = []
         return wasmplug.Plugin.load(
-            source, config=self._config, host_modules=modules, sha256=sha256
+            source,
+            config=self._config,
+            host_modules=modules,
+            sha256=sha256,
+            exports=self.EXPORTS,
         )

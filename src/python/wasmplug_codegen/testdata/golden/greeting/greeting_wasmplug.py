@@ -98,6 +98,16 @@ class AsyncGreeter:
 class GreeterPlugin:
     """Loads Greeter plugins (``.wasm`` files built with the Go guest SDK or go-plugin)."""
 
+    #: The exports a Greeter plugin must have, with the ABI's types: checked at load.
+    EXPORTS: typing.ClassVar[wasmplug.ServiceExports] = wasmplug.ServiceExports(
+        "greeting.Greeter",
+        "greeter_api_version",
+        Greeter.API_VERSION,
+        (
+            "greeter_say_hello",
+        ),
+    )
+
     def __init__(self, *, config: wasmplug.PluginConfig | None = None) -> None:
         self._config = config
 
@@ -107,7 +117,12 @@ class GreeterPlugin:
         *,
         sha256: str | None = None,
     ) -> Greeter:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``).
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256)
         try:
             return Greeter(plugin)
@@ -121,7 +136,12 @@ class GreeterPlugin:
         *,
         sha256: str | None = None,
     ) -> AsyncGreeter:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``).
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256)
         try:
             return AsyncGreeter(plugin)
@@ -136,5 +156,9 @@ class GreeterPlugin:
     ) -> wasmplug.Plugin:
         modules: list[wasmplug.HostModule] = []
         return wasmplug.Plugin.load(
-            source, config=self._config, host_modules=modules, sha256=sha256
+            source,
+            config=self._config,
+            host_modules=modules,
+            sha256=sha256,
+            exports=self.EXPORTS,
         )

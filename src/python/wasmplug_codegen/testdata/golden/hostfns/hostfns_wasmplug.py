@@ -150,6 +150,16 @@ class AsyncGreeter:
 class GreeterPlugin:
     """Loads Greeter plugins (``.wasm`` files built with the Go guest SDK or go-plugin)."""
 
+    #: The exports a Greeter plugin must have, with the ABI's types: checked at load.
+    EXPORTS: typing.ClassVar[wasmplug.ServiceExports] = wasmplug.ServiceExports(
+        "hostfns.Greeter",
+        "greeter_api_version",
+        Greeter.API_VERSION,
+        (
+            "greeter_greet",
+        ),
+    )
+
     def __init__(self, *, config: wasmplug.PluginConfig | None = None) -> None:
         self._config = config
 
@@ -161,7 +171,12 @@ class GreeterPlugin:
         store: Store | None = None,
         sha256: str | None = None,
     ) -> Greeter:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword.
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256, host_functions, store)
         try:
             return Greeter(plugin)
@@ -177,7 +192,12 @@ class GreeterPlugin:
         store: Store | None = None,
         sha256: str | None = None,
     ) -> AsyncGreeter:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword.
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256, host_functions, store)
         try:
             return AsyncGreeter(plugin)
@@ -198,7 +218,11 @@ class GreeterPlugin:
         if store is not None:
             modules.append(store_module(store))
         return wasmplug.Plugin.load(
-            source, config=self._config, host_modules=modules, sha256=sha256
+            source,
+            config=self._config,
+            host_modules=modules,
+            sha256=sha256,
+            exports=self.EXPORTS,
         )
 
 
@@ -277,6 +301,16 @@ class AsyncCounter:
 class CounterPlugin:
     """Loads Counter plugins (``.wasm`` files built with the Go guest SDK or go-plugin)."""
 
+    #: The exports a Counter plugin must have, with the ABI's types: checked at load.
+    EXPORTS: typing.ClassVar[wasmplug.ServiceExports] = wasmplug.ServiceExports(
+        "hostfns.Counter",
+        "counter_api_version",
+        Counter.API_VERSION,
+        (
+            "counter_next",
+        ),
+    )
+
     def __init__(self, *, config: wasmplug.PluginConfig | None = None) -> None:
         self._config = config
 
@@ -288,7 +322,12 @@ class CounterPlugin:
         store: Store | None = None,
         sha256: str | None = None,
     ) -> Counter:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword.
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256, host_functions, store)
         try:
             return Counter(plugin)
@@ -304,7 +343,12 @@ class CounterPlugin:
         store: Store | None = None,
         sha256: str | None = None,
     ) -> AsyncCounter:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword.
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256, host_functions, store)
         try:
             return AsyncCounter(plugin)
@@ -325,5 +369,9 @@ class CounterPlugin:
         if store is not None:
             modules.append(store_module(store))
         return wasmplug.Plugin.load(
-            source, config=self._config, host_modules=modules, sha256=sha256
+            source,
+            config=self._config,
+            host_modules=modules,
+            sha256=sha256,
+            exports=self.EXPORTS,
         )

@@ -111,6 +111,17 @@ class AsyncKnown:
 class KnownPlugin:
     """Loads Known plugins (``.wasm`` files built with the Go guest SDK or go-plugin)."""
 
+    #: The exports a Known plugin must have, with the ABI's types: checked at load.
+    EXPORTS: typing.ClassVar[wasmplug.ServiceExports] = wasmplug.ServiceExports(
+        "wkt.Known",
+        "known_api_version",
+        Known.API_VERSION,
+        (
+            "known_echo",
+            "known_ping",
+        ),
+    )
+
     def __init__(self, *, config: wasmplug.PluginConfig | None = None) -> None:
         self._config = config
 
@@ -120,7 +131,12 @@ class KnownPlugin:
         *,
         sha256: str | None = None,
     ) -> Known:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``).
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256)
         try:
             return Known(plugin)
@@ -134,7 +150,12 @@ class KnownPlugin:
         *,
         sha256: str | None = None,
     ) -> AsyncKnown:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``).
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256)
         try:
             return AsyncKnown(plugin)
@@ -149,5 +170,9 @@ class KnownPlugin:
     ) -> wasmplug.Plugin:
         modules: list[wasmplug.HostModule] = []
         return wasmplug.Plugin.load(
-            source, config=self._config, host_modules=modules, sha256=sha256
+            source,
+            config=self._config,
+            host_modules=modules,
+            sha256=sha256,
+            exports=self.EXPORTS,
         )

@@ -116,6 +116,16 @@ class AsyncPricing:
 class PricingPlugin:
     """Loads Pricing plugins (``.wasm`` files built with the Go guest SDK or go-plugin)."""
 
+    #: The exports a Pricing plugin must have, with the ABI's types: checked at load.
+    EXPORTS: typing.ClassVar[wasmplug.ServiceExports] = wasmplug.ServiceExports(
+        "multi.app.Pricing",
+        "pricing_api_version",
+        Pricing.API_VERSION,
+        (
+            "pricing_quote",
+        ),
+    )
+
     def __init__(self, *, config: wasmplug.PluginConfig | None = None) -> None:
         self._config = config
 
@@ -126,7 +136,12 @@ class PricingPlugin:
         ledger: Ledger | None = None,
         sha256: str | None = None,
     ) -> Pricing:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword.
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256, ledger)
         try:
             return Pricing(plugin)
@@ -141,7 +156,12 @@ class PricingPlugin:
         ledger: Ledger | None = None,
         sha256: str | None = None,
     ) -> AsyncPricing:
-        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword; with ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling; raises ``wasmplug.VersionMismatchError`` on an API version mismatch."""
+        """Load a plugin (a path, bytes, a resource or ``oci://REGISTRY/REPO@sha256:...``); the host services it may import are passed by keyword.
+
+        With ``sha256``, other bytes raise ``wasmplug.DigestMismatchError`` before compiling. Raises
+        ``wasmplug.VersionMismatchError`` on an API version mismatch and ``wasmplug.ExportError`` on a
+        missing or mistyped export (each method's is checked here, not at its first call).
+        """
         plugin = self._load(source, sha256, ledger)
         try:
             return AsyncPricing(plugin)
@@ -159,5 +179,9 @@ class PricingPlugin:
         if ledger is not None:
             modules.append(ledger_module(ledger))
         return wasmplug.Plugin.load(
-            source, config=self._config, host_modules=modules, sha256=sha256
+            source,
+            config=self._config,
+            host_modules=modules,
+            sha256=sha256,
+            exports=self.EXPORTS,
         )
