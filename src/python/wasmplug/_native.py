@@ -418,7 +418,8 @@ class Store(Owned):
 def new_engine(fuel: bool) -> int:
     """A wasm_engine_t with epoch interruption on, fuel metering as asked, and linear memory that never
     moves (the runtime caches a memoryview over it). Engines live as long as the process: the epoch
-    ticker thread holds their address."""
+    timers hold their address (a tick already on its way may still use it after the timers are deleted).
+    """
     cfg = _config_new()
     _config_epoch(cfg, True)
     _config_fuel(cfg, fuel)
