@@ -63,6 +63,10 @@ def test_push_then_pull_by_tag_and_by_digest(
     assert layer["annotations"]["org.opencontainers.image.title"] == "greeter.wasm"
     assert manifest["annotations"]["dev.wasmplug.sha256"] == sha256(wasm)
     assert manifest["annotations"]["dev.wasmplug.size"] == str(len(wasm))
+    # What the plugin describes of itself (the Go SDK embeds it).
+    services = json.loads(manifest["annotations"]["dev.wasmplug.services"])
+    assert services["greeting.Greeter"] == {"kind": "plugin", "version": 1}
+    assert manifest["annotations"]["dev.wasmplug.abi"].isdigit()
 
 
 def test_push_progress_for_large_modules(

@@ -14,6 +14,7 @@ from wasmplug_pants import (
     proto_check,
     proto_clashes,
     resource_inference,
+    publish,
     subsystems,
 )
 from wasmplug_pants import target_types as target_types_module
@@ -41,6 +42,7 @@ def rules():
         *proto_check.rules(),
         *proto_clashes.rules(),
         *resource_inference.rules(),
+        *publish.rules(),
     ]
 
 

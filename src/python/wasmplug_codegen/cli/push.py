@@ -1,7 +1,8 @@
 """Push a plugin to an OCI registry: wasmplug push X.wasm REGISTRY/REPO:TAG.
 
 The artifact has wasmplug's own artifact type (application/vnd.wasmplug.plugin.v1) and one layer,
-the module (application/vnd.wasmplug.plugin.v1+wasm); its sha256 and size are annotations. Prints
+the module (application/vnd.wasmplug.plugin.v1+wasm); its sha256 and size are annotations, and so
+are the services, API versions and ABI that a plugin built on wasmplug's SDK describes. Prints
 the reference by digest, which `wasmplug pull`, `Plugin.load("oci://...")` and the generated loaders
 accept. Registries on 127.0.0.1/localhost are spoken to in plain HTTP; others need --plain-http for
 that. Needs the runtime with its `oci` extra: pip install 'wasmplug[oci]'.
@@ -10,6 +11,7 @@ that. Needs the runtime with its `oci` extra: pip install 'wasmplug[oci]'.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from types import ModuleType
 from typing import Dict, List, Optional
@@ -68,6 +70,26 @@ def annotations(pairs: List[str]) -> Dict[str, str]:
     return out
 
 
+def described(path: str) -> Dict[str, str]:
+    """Annotations from the plugin's embedded description (none for go-plugin's SDK): its services
+    with their kinds and API versions, the ABI and SDK versions."""
+    from wasmplug_codegen import describe, wasm
+
+    with open(path, "rb") as f:
+        desc = describe.read(wasm.parse(f.read()))
+    if desc is None:
+        return {}
+    services = {
+        s.name: {"kind": s.kind, **({"version": s.version} if s.version is not None else {})}
+        for s in desc.services
+    }
+    return {
+        "dev.wasmplug.services": json.dumps(services, sort_keys=True),
+        "dev.wasmplug.abi": str(desc.abi),
+        "dev.wasmplug.sdk": desc.sdk,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     oci = load_oci("push")
     if oci is None:
@@ -77,10 +99,10 @@ def run(args: argparse.Namespace) -> int:
             args.wasm,
             args.reference,
             plain_http=args.plain_http,
-            annotations=annotations(args.annotation),
+            annotations={**described(args.wasm), **annotations(args.annotation)},
             progress=None if args.quiet else oci.stderr_progress(f"pushing {args.wasm}"),
         )
-    except (oci.WasmplugError, OSError, ValueError) as exc:
+    except (oci.WasmplugError, OSError, ValueError) as exc:  # DescribeError, WasmFormatError too
         print(f"wasmplug push: {exc}", file=sys.stderr)
         return 1
     print(pushed.reference)
