@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from textwrap import dedent
 
 import pytest  # pants: no-infer-dep (provided by the [pytest] tool)
@@ -30,6 +31,7 @@ from pants.engine.target import (
     InferredDependencies,
 )
 from pants.testutil.rule_runner import RuleRunner
+from wasmplug_codegen import contract
 from wasmplug_pants import register
 from wasmplug_pants.codegen import (
     GenerateGoFromPluginProtoRequest,
@@ -203,6 +205,16 @@ def generate(rr: RuleRunner, address: Address, request_type) -> set[str]:
     return set(generated.snapshot.files)
 
 
+def guest_runtime_files() -> set[str]:
+    """The Go guest runtime the generator emits with every Go run: its guest/ sources, no tests."""
+    guest = Path(contract.__file__).parent / "guest"
+    return {
+        f"{contract.GUEST_MODULE}/{p.relative_to(guest).as_posix()}"
+        for p in guest.rglob("*")
+        if p.suffix in (".go", ".mod") and not p.name.endswith("_test.go")
+    }
+
+
 def test_generate_python(rule_runner: RuleRunner) -> None:
     write_greeting(rule_runner)
     files = generate(
@@ -210,12 +222,11 @@ def test_generate_python(rule_runner: RuleRunner) -> None:
         Address("src/proto/greeting", target_name="greeting"),
         GeneratePythonFromPluginProtoRequest,
     )
-    assert {
+    assert files == {
         "src/proto/greeting/greeting_pb2.py",
         "src/proto/greeting/greeting_pb2.pyi",
         "src/proto/greeting/greeting_wasmplug.py",
-    } <= files
-    assert not any(f.endswith(".go") for f in files)
+    }
 
 
 def test_generate_with_builtin_lockfile(rule_runner: RuleRunner) -> None:
@@ -227,7 +238,11 @@ def test_generate_with_builtin_lockfile(rule_runner: RuleRunner) -> None:
         Address("src/proto/greeting", target_name="greeting"),
         GeneratePythonFromPluginProtoRequest,
     )
-    assert "src/proto/greeting/greeting_wasmplug.py" in files
+    assert files == {
+        "src/proto/greeting/greeting_pb2.py",
+        "src/proto/greeting/greeting_pb2.pyi",
+        "src/proto/greeting/greeting_wasmplug.py",
+    }
 
 
 def test_generate_go(rule_runner: RuleRunner) -> None:
@@ -237,13 +252,12 @@ def test_generate_go(rule_runner: RuleRunner) -> None:
         Address("src/proto/greeting", target_name="greeting"),
         GenerateGoFromPluginProtoRequest,
     )
-    assert {
+    assert files == guest_runtime_files() | {
         "wasmplug.example/greeting/greeting.pb.go",
         "wasmplug.example/greeting/greeting_plugin.pb.go",
+        "wasmplug.example/greeting/greeting_plugin_native.pb.go",
         "wasmplug.example/greeting/go.mod",
-        "wasmplug.dev/guest/go.mod",
-    } <= files
-    assert not any(f.endswith(".py") for f in files)
+    }
 
 
 def test_go_package_override(rule_runner: RuleRunner) -> None:
@@ -253,8 +267,12 @@ def test_go_package_override(rule_runner: RuleRunner) -> None:
         Address("src/proto/greeting", target_name="greeting"),
         GenerateGoFromPluginProtoRequest,
     )
-    assert "example.com/team/greetpb/greeting.pb.go" in files
-    assert not any(f.startswith("wasmplug.example/") for f in files)
+    assert files == guest_runtime_files() | {
+        "example.com/team/greetpb/greeting.pb.go",
+        "example.com/team/greetpb/greeting_plugin.pb.go",
+        "example.com/team/greetpb/greeting_plugin_native.pb.go",
+        "example.com/team/greetpb/go.mod",
+    }
 
 
 @pytest.mark.parametrize(
@@ -321,10 +339,7 @@ def test_proto_imports_and_runtime_deps_inferred(rule_runner: RuleRunner) -> Non
     )
     assert set(runtime.include) == {
         Address("3rdparty", target_name="protobuf"),
-        Address("src/python/wasmplug", relative_file_path="__init__.py"),
-    } or set(runtime.include) == {
-        Address("3rdparty", target_name="protobuf"),
-        Address("src/python/wasmplug"),
+        Address("src/python/wasmplug"),  # as the option names it: the directory's target
     }
     # Python code importing a generated module depends on the plugin_proto_library.
     rule_runner.write_files(
@@ -390,7 +405,17 @@ def test_wasm_plugin_package_and_resource(rule_runner: RuleRunner) -> None:
     (wasm,) = rule_runner.request(DigestContents, [built.digest])
     assert wasm.content[:4] == b"\0asm"
     exports = wasm_exports(wasm.content)
-    assert {"malloc", "free", "greeter_api_version", "greeter_say_hello"} <= set(exports)
+    assert set(exports) == {
+        "memory",
+        "_initialize",
+        "malloc",
+        "free",
+        "wasmplug_abi",
+        "wasmplug_request",
+        "wasmplug_host_reply",
+        "greeter_api_version",
+        "greeter_say_hello",
+    }, sorted(exports)
 
     resource = rule_runner.request(
         HydratedSources,
