@@ -60,7 +60,7 @@ def load_oci(command: str) -> Optional[ModuleType]:
     return oci
 
 
-def annotations(pairs: List[str]) -> Dict[str, str]:
+def parse_annotations(pairs: List[str]) -> Dict[str, str]:
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             args.wasm,
             args.reference,
             plain_http=args.plain_http,
-            annotations={**described(args.wasm), **annotations(args.annotation)},
+            annotations={**described(args.wasm), **parse_annotations(args.annotation)},
             progress=None if args.quiet else oci.stderr_progress(f"pushing {args.wasm}"),
         )
     except (oci.WasmplugError, OSError, ValueError) as exc:  # DescribeError, WasmFormatError too
