@@ -7,7 +7,8 @@ Options: --out PATH (default dist/bench.json, relative to the cwd: `pants run` r
 --no-go-peers (skip building gohost/extismguest and go-plugin's codec guest with Go),
 --codec-ab LABEL=PATH (repeatable: also time this build of tests/bench/codec/plugin, e.g. one from an older
 commit, in the codec table, A/B in the same run), --codec-only (only the codec table: our Go codec vs
-go-plugin's vs upb).
+go-plugin's vs upb), --reliability-only (only the reliability table: deadline overshoot idle and with busy
+Python threads, the pool's wait with more threads than instances).
 
 Every peer runs in this one process (or its children), one after the other, so ratios are comparable even on a
 noisy machine. Method: warm-up, 7 repetitions of a tight loop, median of the per-repetition mean (µs per call);
@@ -32,7 +33,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from bench import codec_bench, goplugin, timing
+from bench import codec_bench, goplugin, reliability_bench, timing
 from bench.timing import Settings, once_us
 from interop import builders
 
@@ -105,6 +106,7 @@ class Suite:
         self.unavailable: dict[str, str] = {}
         self.go_peers = go_peers
         self.codec: list[codec_bench.CodecRecord] = []
+        self.reliability: list[reliability_bench.ReliabilityRecord] = []
         self.codec_ab: dict[str, Path] = {}
 
     # ------------------------------------------------------------------ helpers
@@ -221,6 +223,11 @@ class Suite:
         self.codec = codec_bench.run(
             self.s, peers.codec_wasm(), goplugin_codec, self.codec_ab, self.log
         )
+
+    def run_reliability(self) -> None:
+        cache = self.work / "reliability-cache"
+        cache.mkdir(mode=0o700, exist_ok=True)
+        self.reliability = reliability_bench.run(self.s, cache, self.log)
 
     def run(self) -> None:
         from bench import peers
@@ -462,6 +469,7 @@ class Suite:
         )
         ours.close()
         self.run_codec()
+        self.run_reliability()
 
 
 def thread_speedup(
@@ -617,6 +625,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument(
         "--codec-only", action="store_true", help="only the codec cases (their table and JSON)"
     )
+    parser.add_argument(
+        "--reliability-only",
+        action="store_true",
+        help="only the reliability cases: deadline overshoot, pool wait (their table and JSON)",
+    )
     args = parser.parse_args(argv)
     codec_ab = {}
     for spec in args.codec_ab:
@@ -632,12 +645,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         suite.codec_ab = codec_ab
         if args.codec_only:
             suite.run_codec()
+        elif args.reliability_only:
+            suite.run_reliability()
         else:
             suite.run()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     after = machine_state(settings)
-    records = [] if args.codec_only else list(suite.records.values())
+    only = args.codec_only or args.reliability_only
+    records = [] if only else list(suite.records.values())
     for when, st in (("before", before), ("after", after)):
         print(
             f"machine {when}: load average {' / '.join(f'{x:.2f}' for x in st['loadavg'])} (1/5/15 min, "
@@ -647,11 +663,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     if records:
         print(table(records))
         print()
-    print(codec_bench.table(suite.codec))
-    print()
+    if suite.codec:
+        print(codec_bench.table(suite.codec))
+        print()
+    if suite.reliability:
+        print(reliability_bench.table(suite.reliability))
+        print()
     for r in records:
         for note in r.notes:
             print(f"* {r.title}: {note}")
+    if suite.reliability:
+        print(
+            "* reliability: interrupt = how long past a 0.2 s deadline the guest last ran (its own WASI clock); "
+            "return = how long past it DeadlineExceeded reached the caller (plus winning the GIL back); "
+            "pool wait = Pool.get time per call, ~10 us guest calls"
+        )
     print(
         "* codec: each plugin echoes the request (decode + encode in the guest) through Plugin.call_bytes with "
         "the bytes serialized once; upb: T.FromString(b).SerializeToString() on the same bytes"
@@ -669,6 +695,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                 "meta": info,
                 "cases": [r.as_json() for r in records],
                 "codec": [dataclasses.asdict(r) for r in suite.codec],
+                "reliability": [dataclasses.asdict(r) for r in suite.reliability],
             },
             indent=2,
         )

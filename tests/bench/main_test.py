@@ -53,3 +53,23 @@ def test_quick_run_writes_every_case(tmp_path: Path) -> None:
         assert case["size"] > 0, name
         assert _number(case["us"][codec_bench.OURS]) and _number(case["us"][codec_bench.UPB]), name
         assert _number(case["us"][codec_bench.GOPLUGIN]) == goplugin_codec_ran, name
+
+
+def test_reliability_only_writes_the_reliability_rows(tmp_path: Path) -> None:
+    from bench import reliability_bench
+
+    out = tmp_path / "bench.json"
+    assert main.main(["--quick", "--reliability-only", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["cases"] == [] and data["codec"] == []
+    rows = {r["name"]: r for r in data["reliability"]}
+    assert list(rows) == [
+        *(f"deadline_overshoot_busy{n}" for n in reliability_bench.BUSY),
+        "pool_wait_t4_i1",
+        "pool_wait_t4_i2",
+    ]
+    for name, row in rows.items():
+        assert row["values"] and all(
+            isinstance(v, float) and math.isfinite(v) for v in row["values"].values()
+        ), name
+    assert rows["deadline_overshoot_busy8"]["detail"]["ticker"] == "posix-timer"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from typing import Any
 
 from . import _cache, _engine, _host, _native
@@ -100,6 +101,12 @@ class Image:
         self.linker = linker
         # Where the initialized data of a fresh linear memory ends (see `_trim`); set by the first instance.
         self.initialized_end: int | None = None
+        self.limit_hits = 0  # calls that returned with their instance at its memory limit
+        self._hits_lock = threading.Lock()
+
+    def limit_reached(self) -> None:
+        with self._hits_lock:  # calls on several threads may count at once
+            self.limit_hits += 1
 
     def check_export(self, name: str, params: tuple[str, ...], results: tuple[str, ...]) -> None:
         ty = self._exports.get(name)

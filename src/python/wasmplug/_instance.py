@@ -65,6 +65,7 @@ class Instance:
         "_closed",
         "_handle",
         "_limit",
+        "_limit_logged",
         "_outputs",
         "_current",
         "_scratch",
@@ -90,6 +91,7 @@ class Instance:
         self._fuel_engine = image.engine.fuel
         config = image.config
         self._limit = config.memory_limit
+        self._limit_logged = False
         self._current = image.current
         self.store = store = _native.Store(image.engine.engine)
         try:
@@ -191,6 +193,8 @@ class Instance:
         err = _CALL(*f.args)
         if err or f.trap.value:
             self._fail(f, err, export)
+        if self._limit is not None:
+            self._check_limit(export)
         r: int = v[0] & _U64
         if owned:
             self._guest_free(p)
@@ -300,6 +304,30 @@ class Instance:
             # wasmtime has no "unlimited" value for an already-set limiter: use the 4 GiB wasm32 maximum.
             _native.set_memory_limit(self.store, limit if limit is not None else 1 << 32)
             self._limit = limit
+
+    def _check_limit(self, export: str) -> None:
+        """After a call that returned: is the memory at its limit (no memory.grow by even one page can
+        succeed)? wasmtime's C API reports no failed grow (its limiter makes memory.grow return -1 and
+        says nothing), so this is what the host can see; see `Plugin.memory_limit_reached`."""
+        limit = self._limit
+        assert limit is not None
+        size = self.memory.size()
+        if size + _PAGE <= limit:
+            return
+        self.image.limit_reached()
+        if (
+            not self._limit_logged
+        ):  # once per instance: it stays at the limit (memory never shrinks)
+            self._limit_logged = True
+            import logging  # only here: it costs milliseconds of a fresh process's start-up
+
+            logging.getLogger("wasmplug").warning(
+                "%s: plugin memory reached memory_limit=%d bytes (%d bytes in use) and the call "
+                "returned normally: this instance's memory.grow fails from now on",
+                export,
+                limit,
+                size,
+            )
 
     # ------------------------------------------------------------------ slow path
     def _refuel(self, fuel: int | None) -> None:

@@ -152,3 +152,51 @@ def test_memory_limit_below_initial_memory_fails_at_load(cache_dir: Path) -> Non
         wasmplug.Plugin.load(
             wasmtime.wat2wasm(wat), config=PluginConfig(cache_dir=cache_dir, memory_limit=MiB)
         )
+
+
+# hog grows memory one page at a time until memory.grow fails (-1), then returns "full" normally.
+HOG_WAT = """(module
+  (memory (export "memory") 1)
+  (data (i32.const 64) "full")
+  (func (export "malloc") (param i32) (result i32) i32.const 1024)
+  (func (export "free") (param i32))
+  (func (export "echo") (param i32 i32) (result i64) i64.const 0)
+  (func (export "hog") (param i32 i32) (result i64)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+        (br $l)))
+    (i64.const 0x4000000004)))"""
+
+
+def test_memory_limit_the_guest_survives_is_counted_and_logged(
+    cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import wasmtime
+
+    config = PluginConfig(cache_dir=cache_dir, memory_limit=MiB, max_instances=1)
+    with caplog.at_level("WARNING", logger="wasmplug"):
+        with wasmplug.Plugin.load(bytes(wasmtime.wat2wasm(HOG_WAT)), config=config) as p:
+            assert p.call_bytes("echo", b"") == b""
+            assert p.memory_limit_reached == 0  # 1 page of 16: far from the limit
+            assert p.call_bytes("hog", b"") == b"full"  # its memory.grow failed; no trap
+            assert p.memory_limit_reached == 1
+            assert p.call_bytes("echo", b"") == b""  # same instance, still at its limit
+            assert p.memory_limit_reached == 2
+            assert p.instances == 1
+    records = [r.getMessage() for r in caplog.records if r.name == "wasmplug"]
+    assert records == [
+        "hog: plugin memory reached memory_limit=1048576 bytes (1048576 bytes in use) and the call "
+        "returned normally: this instance's memory.grow fails from now on"
+    ]
+
+
+def test_memory_limit_per_call_the_guest_survives_is_counted(cache_dir: Path) -> None:
+    import wasmtime
+
+    config = PluginConfig(cache_dir=cache_dir, max_instances=1)
+    with wasmplug.Plugin.load(bytes(wasmtime.wat2wasm(HOG_WAT)), config=config) as p:
+        assert p.call_bytes("hog", b"", memory_limit=2 * MiB) == b"full"
+        assert p.memory_limit_reached == 1
+        assert p.call_bytes("echo", b"") == b""  # no limit on this call: nothing to reach
+        assert p.memory_limit_reached == 1

@@ -337,6 +337,19 @@ class Plugin:
         """True if the guest exports `wasmplug_abi` (host-function errors are returned, not trapped)."""
         return self._image.has_abi
 
+    @property
+    def memory_limit_reached(self) -> int:
+        """How many calls returned normally with their instance's linear memory at its memory limit
+        (`memory_limit`, or the call's): within one 64 KiB page of it, so that every `memory.grow` fails.
+
+        A guest that exceeds the limit and cannot carry on traps (`MemoryLimitError`); one that handles
+        the failed grow and returns is counted here, and the first such call of each instance logs a
+        warning (logger "wasmplug"). wasmtime reports no failed grow as such: a grow refused while the
+        memory was further below the limit (a request larger than what is left) is not seen, and an
+        instance at its limit counts on every later call too (memory never shrinks).
+        """
+        return self._image.limit_hits
+
     def prefill(self, n: int) -> None:
         """Warm the pool: create instances (running `_initialize`) until `n` are idle, at most `max_instances`."""
         self._pool.prefill(n)
