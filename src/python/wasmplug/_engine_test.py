@@ -49,16 +49,17 @@ def test_native_timers_created_on_first_deadline_and_deleted_on_close() -> None:
 
 def test_idle_ticker_holds_no_thread_and_is_collected() -> None:
     h = _engine.EngineHandle(False)
-    threads = threading.active_count()
+    # Threads started by this ticker; not a count, which other tests' ending threads would change.
+    earlier = set(threading.enumerate())
     before = _timers()
     h.ticker.arm(0.0)
     assert _timers() == before + _engine._TIMERS
     _wait_idle(h.ticker)
     for _ in range(100):  # the watcher thread exits right after marking the ticker idle
-        if threading.active_count() == threads:
+        if not set(threading.enumerate()) - earlier:
             break
         time.sleep(0.01)
-    assert threading.active_count() == threads
+    assert set(threading.enumerate()) - earlier == set()
     del h  # no thread refers to the ticker any more: its timers are deleted with it
     assert _timers() == before
 
