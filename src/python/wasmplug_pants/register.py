@@ -13,8 +13,8 @@ from wasmplug_pants import (
     gotest,
     proto_check,
     proto_clashes,
-    resource_inference,
     publish,
+    resource_inference,
     subsystems,
 )
 from wasmplug_pants import target_types as target_types_module
