@@ -17,6 +17,8 @@ WHEELS = {
     "wasmplug-codegen": "wasmplug_codegen-0.2.0-py3-none-any.whl",
     "pants-backend-wasmplug": "pants_backend_wasmplug-0.2.0-py3-none-any.whl",
 }
+# What `pants publish` runs (src/python/wasmplug_pants/publish.py: OCI_CLIENT_FILES).
+OCI_CLIENT = ("oci.py", "errors.py", "_digest.py")
 
 
 def wheel(name: str) -> Path:
@@ -90,6 +92,19 @@ def test_backend_needs_only_pants() -> None:
     assert requirements("pants-backend-wasmplug") == {"pantsbuild.pants": "<2.18,>=2.17.1"}
     # It carries the generator's files (run in a tool PEX), not the runtime.
     assert top_level_entries("pants-backend-wasmplug") == {"wasmplug_pants", "wasmplug_codegen"}
+
+
+def test_backend_carries_what_pants_publish_needs() -> None:
+    """`[wasmplug-oci]`'s built-in lockfile and the runtime's OCI client, the runtime wheel's own
+    bytes, under `wasmplug_pants/` (no partial `wasmplug` package beside the runtime's)."""
+    with zipfile.ZipFile(wheel("pants-backend-wasmplug")) as backend:
+        names = set(backend.namelist())
+        lock = backend.read("wasmplug_pants/wasmplug_oci.lock").decode()
+        client = {f: backend.read(f"wasmplug_pants/oci_client/{f}") for f in OCI_CLIENT}
+    with zipfile.ZipFile(wheel("wasmplug")) as runtime:
+        assert client == {f: runtime.read(f"wasmplug/{f}") for f in OCI_CLIENT}
+    assert not [n for n in names if n.startswith("wasmplug/")]
+    assert '"oras<0.3,>=0.2.25"' in lock and '"CPython<3.14,>=3.9"' in lock
 
 
 def test_backend_wheel_has_every_module_register_imports() -> None:

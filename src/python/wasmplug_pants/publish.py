@@ -3,12 +3,14 @@
 Modelled on Pants' publishers (the docker backend's `registries`/`skip_push`, twine's tool VenvPex
 run as an `InteractiveProcess`): `repositories` and `oci_tags` on the target name the references,
 `skip_push` and `[wasmplug-oci].dry_run` report what would be pushed without pushing. The push runs
-`python -m wasmplug.oci push` in a tool PEX holding the `oras` library, with the runtime's `oci`
-module (standard library + oras) taken from disk like the generator's sources.
+`python -m wasmplug.oci push` in a tool PEX holding the `oras` library (the built-in lockfile
+`wasmplug_oci.lock` unless `install_from_resolve` is set), with the runtime's `oci` module
+(standard library + oras) that the backend's wheel carries as resources.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +34,10 @@ from pants.util.logging import LogLevel
 from pants.util.strutil import help_text, softwrap
 from wasmplug_pants.target_types import WasmPlugin
 
-# The runtime's modules the push needs: wasmplug/oci.py imports only these and the standard library.
+# The runtime's modules the push needs: wasmplug/oci.py imports only these, the standard library
+# and oras. The backend's wheel carries them in OCI_CLIENT_DIR (src/python/wasmplug_pants/BUILD).
 OCI_CLIENT_FILES = ("oci.py", "errors.py", "_digest.py")
+OCI_CLIENT_DIR = "oci_client"
 _HOLLOW_INIT = b'"""Only wasmplug.oci (and what it imports), for `pants publish`."""\n'
 
 
@@ -63,7 +67,7 @@ class WasmplugOci(PythonToolBase):
     name = "wasmplug-oci"
     help = softwrap("""
         The OCI client behind `pants publish` of `wasm_plugin` targets: the `oras` library plus
-        wasmplug's `oci` module (taken from the installed `wasmplug` package, not imported by Pants).
+        wasmplug's `oci` module (carried by the backend, not imported by Pants).
         """)
 
     default_version = "oras>=0.2.25,<0.3"
@@ -96,18 +100,27 @@ class OciClientNotFound(Exception):
     pass
 
 
-def locate_oci_client() -> Path:
-    """The directory holding `wasmplug/oci.py` (found, not imported: the runtime needs wasmtime)."""
+def read_oci_client() -> dict[str, bytes]:
+    """The OCI client's files by name (read, not imported: the runtime's package needs wasmtime).
+
+    From the backend's wheel, which carries them as resources of this package
+    (`wasmplug_pants/oci_client/`, see its BUILD); else, like the generator's sources, from the
+    `wasmplug` package on Pants' Python path (the repo that develops wasmplug, on `pythonpath`).
+    """
+    bundled = importlib.resources.files("wasmplug_pants") / OCI_CLIENT_DIR
+    if all((bundled / f).is_file() for f in OCI_CLIENT_FILES):
+        return {f: (bundled / f).read_bytes() for f in OCI_CLIENT_FILES}
     spec = importlib.util.find_spec("wasmplug")
     locations = list(spec.submodule_search_locations or []) if spec else []
     for loc in locations:
         if all((Path(loc) / f).is_file() for f in OCI_CLIENT_FILES):
-            return Path(loc)
+            return {f: (Path(loc) / f).read_bytes() for f in OCI_CLIENT_FILES}
     raise OciClientNotFound(
-        "`pants publish` of a wasm_plugin needs wasmplug's OCI client (`wasmplug/oci.py`) on Pants'"
-        f" Python path (searched: {locations or 'no `wasmplug` package'}): install the wasmplug"
-        " Pants backend into `[GLOBAL].plugins` or put the runtime's sources on"
-        " `[GLOBAL].pythonpath`."
+        "`pants publish` of a wasm_plugin needs wasmplug's OCI client"
+        f" ({', '.join(OCI_CLIENT_FILES)}), found neither in the backend ({bundled}) nor in a"
+        f" `wasmplug` package on Pants' Python path ({locations or 'none'}): install"
+        " pants-backend-wasmplug into `[GLOBAL].plugins` (its wheel carries them) or put the"
+        " runtime's sources on `[GLOBAL].pythonpath`."
     )
 
 
@@ -123,9 +136,8 @@ class OciToolRequest:
 
 @rule(desc="Build the wasmplug OCI tool", level=LogLevel.DEBUG)
 async def oci_tool(_: OciToolRequest, oci: WasmplugOci) -> OciTool:
-    directory = locate_oci_client()
     files = [FileContent("wasmplug/__init__.py", _HOLLOW_INIT)] + [
-        FileContent(f"wasmplug/{f}", (directory / f).read_bytes()) for f in OCI_CLIENT_FILES
+        FileContent(f"wasmplug/{name}", content) for name, content in read_oci_client().items()
     ]
     sources = await Get(Digest, CreateDigest(files))
     pex = await Get(VenvPex, PexRequest, oci.to_pex_request(sources=sources))
