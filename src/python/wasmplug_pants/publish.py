@@ -108,13 +108,11 @@ def read_oci_client() -> dict[str, bytes]:
     `wasmplug` package on Pants' Python path (the repo that develops wasmplug, on `pythonpath`).
     """
     bundled = importlib.resources.files("wasmplug_pants") / OCI_CLIENT_DIR
-    if all((bundled / f).is_file() for f in OCI_CLIENT_FILES):
-        return {f: (bundled / f).read_bytes() for f in OCI_CLIENT_FILES}
     spec = importlib.util.find_spec("wasmplug")
     locations = list(spec.submodule_search_locations or []) if spec else []
-    for loc in locations:
-        if all((Path(loc) / f).is_file() for f in OCI_CLIENT_FILES):
-            return {f: (Path(loc) / f).read_bytes() for f in OCI_CLIENT_FILES}
+    for directory in [bundled, *map(Path, locations)]:
+        if all((directory / f).is_file() for f in OCI_CLIENT_FILES):
+            return {f: (directory / f).read_bytes() for f in OCI_CLIENT_FILES}
     raise OciClientNotFound(
         "`pants publish` of a wasm_plugin needs wasmplug's OCI client"
         f" ({', '.join(OCI_CLIENT_FILES)}), found neither in the backend ({bundled}) nor in a"
