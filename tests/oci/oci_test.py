@@ -165,5 +165,35 @@ def test_oci_load_and_second_process_hits_the_cache(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "Hello, again"
     # A tag must be resolved, and the registry is gone: a clear error, not a hang.
-    with pytest.raises(oci.RegistryError, match="cannot reach registry"):
+    with pytest.raises(oci.RegistryError, match="cannot reach registry") as unreachable:
         loader.load(f"oci://{own_registry.host}/plugins/greeter:v1")
+    # Callers that handle load failures catch it as one.
+    assert isinstance(unreachable.value, wasmplug.LoadError)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_oci_load_is_held_to_max_module_bytes(
+    registry: Registry,
+    plugin_wasm: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cached: bool,
+) -> None:
+    size = plugin_wasm.stat().st_size
+    push(capsys, plugin_wasm, f"{registry.host}/plugins/toolarge:v1")
+    source = f"oci://{registry.host}/plugins/toolarge:v1"
+    cache = private(tmp_path / "c") if cached else False
+    with pytest.raises(wasmplug.LoadError) as e:
+        wasmplug.Plugin.load(
+            source, config=PluginConfig(cache_dir=cache, max_module_bytes=size - 1)
+        )
+    assert str(e.value) == (
+        f"cannot load plugin {source}: its module ({sha256(plugin_wasm.read_bytes())}) is {size}"
+        f" bytes, more than PluginConfig.max_module_bytes={size - 1}"
+    )
+    if cached:
+        assert not list((tmp_path / "c").glob("**/*.wasm"))  # refused before the download
+    # At the limit it loads.
+    wasmplug.Plugin.load(
+        source, config=PluginConfig(cache_dir=cache, max_module_bytes=size)
+    ).close()

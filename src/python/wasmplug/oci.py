@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._digest import parse_digest
-from .errors import DigestMismatchError, WasmplugError
+from .errors import DigestMismatchError, LoadError, WasmplugError
 
 if TYPE_CHECKING:
     import oras.provider  # type: ignore[import-untyped, import-not-found, unused-ignore]
@@ -48,8 +48,9 @@ _REF = re.compile(
 Progress = Callable[[int, int], None]  # (bytes done, total)
 
 
-class RegistryError(WasmplugError):
-    """The registry is unreachable, refused a request, or has no such artifact. `.reference` names it."""
+class RegistryError(LoadError):
+    """The registry is unreachable, refused a request, or has no such artifact. `.reference` names it.
+    A LoadError because loading an `oci://` reference raises it."""
 
     def __init__(self, reference: str, message: str) -> None:
         super().__init__(f"{reference}: {message}")
@@ -418,11 +419,17 @@ def _blob_path(cache_dir: str, digest: str) -> str:
 
 
 def fetch_to_cache(
-    reference: str, cache_dir: str | None, *, plain_http: bool | None = None
+    reference: str,
+    cache_dir: str | None,
+    *,
+    plain_http: bool | None = None,
+    max_module_bytes: int | None = None,
 ) -> tuple[str | None, bytes | None, bytes]:
     """For `Plugin.load`: (path, None, sha256) of the module kept in `cache_dir/oci/`, or (None, bytes,
     sha256) without a cache. A reference by digest that was pulled before is not pulled again: the cache
     maps the manifest digest to the module's digest, and the module's bytes sit under that digest.
+    A module whose layer is over `max_module_bytes` is a LoadError before it is downloaded (the
+    download stops at the layer's size, so the descriptor bounds what is read).
     """
     ref = Reference.parse(reference)
     if cache_dir is not None and ref.digest:
@@ -438,6 +445,12 @@ def fetch_to_cache(
     by_digest, manifest = _manifest(client, ref)
     layer = _layer(manifest)
     wasm_digest = str(layer["digest"])
+    size = int(layer["size"])
+    if max_module_bytes is not None and size > max_module_bytes:
+        raise LoadError(
+            f"cannot load plugin {reference}: its module ({wasm_digest}) is {size} bytes, more than"
+            f" PluginConfig.max_module_bytes={max_module_bytes}"
+        )
     if cache_dir is None:
         return None, _download(client, by_digest, layer, None), parse_digest(wasm_digest)
     path = _blob_path(cache_dir, wasm_digest)

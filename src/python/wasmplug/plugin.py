@@ -125,7 +125,9 @@ class Plugin:
         if isinstance(source, str) and source.startswith("oci://"):
             from . import oci
 
-            path, wasm, digest = oci.fetch_to_cache(source, _cache_dir(config))
+            path, wasm, digest = oci.fetch_to_cache(
+                source, _cache_dir(config), max_module_bytes=config.max_module_bytes
+            )
             if expected is not None and expected != digest:
                 raise DigestMismatchError(
                     source, f"sha256:{expected.hex()}", f"sha256:{digest.hex()}"
