@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -271,9 +272,15 @@ func TestDepthLimitCountsGroups(t *testing.T) {
 	}
 }
 
-func TestInvalidUTF8IsAnEncodeError(t *testing.T) {
-	if _, err := (&c.AllTypes{MString: map[string]string{"k": "\xff"}}).Marshal(); !errors.Is(err, wire.ErrInvalidUTF8) {
-		t.Fatalf("err = %v", err)
+// The encoder writes strings as they are (as upb does); the decoder, like every proto3 parser, refuses
+// invalid UTF-8, so a message holding it does not survive a round trip.
+func TestInvalidUTF8IsWrittenAsItIsAndRefusedOnDecode(t *testing.T) {
+	b, err := (&c.AllTypes{MString: map[string]string{"k": "\xff"}}).Marshal()
+	if err != nil || !bytes.Contains(b, []byte("\x01k\x12\x01\xff")) {
+		t.Fatalf("encode: %x, %v", b, err)
+	}
+	if err := new(c.AllTypes).Unmarshal(b); !errors.Is(err, wire.ErrInvalidUTF8) {
+		t.Fatalf("decode: err = %v", err)
 	}
 }
 
@@ -368,25 +375,43 @@ func TestUnmarshalOwnedAliasesBytes(t *testing.T) {
 	}
 }
 
-// The codec's UTF-8 check (with its 8-bytes-at-a-time paths) agrees with utf8.ValidString, encoding
-// and decoding, on random strings of valid and invalid pieces.
+// The decoder's UTF-8 check (with its 16- and 8-bytes-at-a-time paths and its inline check of
+// other characters) agrees with utf8.ValidString on random strings of valid and invalid pieces,
+// long enough to reach every path at every alignment.
 func TestUTF8CheckAgreesWithTheStandardLibrary(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
-	pieces := []string{"a", "é", "ÿ", "\u07ff", "€", "😀", "\xc0\x80", "\xc1\xbf", "\xc2", "\x80",
-		"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\xaf"}
+	pieces := []string{"a", "abcdefghijklmnopq", "é", "ÿ", "\u07ff", "éжλß", "€", "\u0800", "\ud7ff",
+		"\ue000", "\uffff", "😀", "\U00010000", "\U0010ffff", "\xc0\x80", "\xc1\xbf", "\xc2", "\x80",
+		"\xe2\x82", "\xf0\x9f\x98", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\xaf",
+		"\xf0\x8f\xbf\xbf", "\xf5\x80\x80\x80", "\xff"}
 	for i := 0; i < 100000; i++ {
 		s := ""
-		for n := r.Intn(24); n > 0; n-- {
+		for n := r.Intn(40); n > 0; n-- {
 			s += pieces[r.Intn(len(pieces))]
 		}
-		valid := utf8.ValidString(s)
-		if _, err := (&c.AllTypes{FString: s}).Marshal(); (err == nil) != valid {
-			t.Fatalf("encode %q: err = %v, utf8.ValidString = %v", s, err, valid)
+		checkUTF8(t, s)
+	}
+	// Every piece pair after 0-33 bytes of ASCII and before 0-4 2-byte characters: each path at each
+	// alignment, and each way of leaving a path (the end of the input included).
+	for pad := 0; pad < 34; pad++ {
+		for _, p := range pieces {
+			for _, q := range pieces {
+				checkUTF8(t, strings.Repeat("a", pad)+p+q+strings.Repeat("é", pad%5))
+			}
 		}
-		b := append(append([]byte{9<<3 | 2}, byte(len(s))), s...) // f_string, len(s) < 128
-		var m c.AllTypes
-		if err := m.Unmarshal(b); (err == nil) != valid {
-			t.Fatalf("decode %q: err = %v, utf8.ValidString = %v", s, err, valid)
-		}
+	}
+}
+
+// checkUTF8 encodes s and decodes it back: an error exactly when s is not valid UTF-8.
+func checkUTF8(t *testing.T, s string) {
+	t.Helper()
+	b, err := (&c.AllTypes{FString: s}).Marshal()
+	if err != nil {
+		t.Fatalf("encode %q: %v", s, err)
+	}
+	var m c.AllTypes
+	valid := utf8.ValidString(s)
+	if err := m.Unmarshal(b); (err == nil) != valid || valid && m.FString != s {
+		t.Fatalf("decode %q: err = %v, utf8.ValidString = %v", s, err, valid)
 	}
 }
