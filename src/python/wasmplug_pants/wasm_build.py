@@ -53,6 +53,9 @@ from wasmplug_pants.target_types import (
 )
 
 OUT_DIR = "__wasmplug_out"
+# How long a remote cache lookup may take before the Go build starts locally as well (0, Pants'
+# default, runs both at once). A lookup answers in milliseconds; without a remote cache it is unused.
+GO_BUILD_SPECULATION_DELAY_MS = 2000
 
 
 class WasmPluginBuildError(Exception):
@@ -130,6 +133,9 @@ async def build_wasm_plugin(
             output_files=(f"{OUT_DIR}/{filename}",),
             append_only_caches=go_cache_append_only(go),
             env={**hermetic_go_env(go), "GOOS": "wasip1", "GOARCH": "wasm"},
+            # With a remote cache, Pants starts the build at once beside the cache lookup; a Go build
+            # costs seconds of CPU and writes the Go build cache before a hit cancels it.
+            remote_cache_speculation_delay_millis=GO_BUILD_SPECULATION_DELAY_MS,
         ),
     )
     if result.exit_code != 0:
