@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import wasmplug
@@ -182,7 +183,7 @@ def test_oci_load_is_held_to_max_module_bytes(
     size = plugin_wasm.stat().st_size
     push(capsys, plugin_wasm, f"{registry.host}/plugins/toolarge:v1")
     source = f"oci://{registry.host}/plugins/toolarge:v1"
-    cache = private(tmp_path / "c") if cached else False
+    cache: Path | Literal[False] = private(tmp_path / "c") if cached else False
     with pytest.raises(wasmplug.LoadError) as e:
         wasmplug.Plugin.load(
             source, config=PluginConfig(cache_dir=cache, max_module_bytes=size - 1)
