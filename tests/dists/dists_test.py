@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email.parser
+import importlib.resources
+import json
 import os
 import re
 import subprocess
@@ -11,6 +13,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from wasmplug_codegen import describe
 
 WHEELS = {
     "wasmplug": "wasmplug-0.2.0-py3-none-any.whl",
@@ -119,22 +122,41 @@ def test_backend_wheel_has_every_module_register_imports() -> None:
     assert {f"wasmplug_pants/{m}.py" for m in modules} <= names, modules
 
 
-def test_backend_imports_its_contract_without_the_generators_requirements(tmp_path: Path) -> None:
-    """On Pants' Python (3.9), with only the backend wheel: no jinja2, no protobuf needed."""
+def run_on_backend_wheel(tmp_path: Path, code: str, *args: str) -> str:
+    """`code` run by Pants' Python (3.9) with only the backend wheel on its path: its stdout."""
     with zipfile.ZipFile(wheel("pants-backend-wasmplug")) as whl:
-        whl.extractall(tmp_path)
+        whl.extractall(tmp_path / "wheel")
     python = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"), "versions")
     (py39,) = sorted(python.glob("3.9*/bin/python3.9"))[-1:]
-    code = (
-        "import sys, wasmplug_codegen.contract as c; "
-        "assert 'jinja2' not in sys.modules and 'google' not in sys.modules; print(c.GUEST_MODULE)"
-    )
     proc = subprocess.run(
-        [str(py39), "-S", "-c", code],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(tmp_path)},
+        [str(py39), "-S", "-c", code, *args],
+        cwd=tmp_path / "wheel",
+        env={"PYTHONPATH": str(tmp_path / "wheel")},
         capture_output=True,
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "wasmplug.dev/guest"
+    return proc.stdout
+
+
+def test_backend_imports_its_contract_without_the_generators_requirements(tmp_path: Path) -> None:
+    """On Pants' Python (3.9), with only the backend wheel: no jinja2, no protobuf needed."""
+    code = (
+        "import sys, wasmplug_codegen.contract as c; "
+        "assert 'jinja2' not in sys.modules and 'google' not in sys.modules; print(c.GUEST_MODULE)"
+    )
+    assert run_on_backend_wheel(tmp_path, code).strip() == "wasmplug.dev/guest"
+
+
+def test_backend_reads_a_plugins_annotations(tmp_path: Path) -> None:
+    """`pants publish` annotates with the wheel's describe/wasm modules, on Pants' Python 3.9:
+    what `wasmplug push` (3.11, from source) writes for the same plugin."""
+    plugin = tmp_path / "morning.wasm"
+    plugin.write_bytes((importlib.resources.files("plugins.morning") / "morning.wasm").read_bytes())
+    code = (
+        "import json, sys, wasmplug_codegen.describe as d; "
+        "print(json.dumps(d.manifest_annotations(open(sys.argv[1], 'rb').read())))"
+    )
+    notes = json.loads(run_on_backend_wheel(tmp_path, code, str(plugin)))
+    assert notes == describe.manifest_annotations(plugin.read_bytes())
+    assert "greeting.Greeter" in json.loads(notes["dev.wasmplug.services"])

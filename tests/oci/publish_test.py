@@ -1,9 +1,11 @@
 """`./pants publish` of `wasm_plugin` targets to a real registry, in a copy of this repo's working tree:
 a dry run says what it would push and pushes nothing; the real run pushes one plugin under two tags,
-skips the one with `skip_push=True`, and the artifact pulled back loads and answers."""
+skips the one with `skip_push=True`, the artifact pulled back loads and answers, and its manifest
+annotations are those `wasmplug push` writes for the same `.wasm`."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +16,7 @@ from greeting.greeting_pb2 import GreetRequest
 from greeting.greeting_wasmplug import GreeterPlugin
 from oci.registry import Registry
 from wasmplug import PluginConfig, oci
+from wasmplug_codegen.cli import main
 
 
 def outer_root() -> Path:
@@ -84,6 +87,14 @@ def test_pants_publish_round_trip(registry: Registry, tmp_path: Path) -> None:
     assert v1.reference == latest.reference and v1.wasm == latest.wasm
     with pytest.raises(oci.RegistryError, match="no tag 'latest'"):
         oci.pull(f"{registry.host}/published/evening:latest")
+    # The same annotations as `wasmplug push` of the same module writes, services included.
+    wasm = tmp_path / "morning.wasm"
+    wasm.write_bytes(v1.wasm)
+    assert main(["push", "-q", str(wasm), f"{registry.host}/pushed/morning:v1"]) == 0
+    pushed = oci.pull(f"{registry.host}/pushed/morning:v1")
+    assert v1.annotations == pushed.annotations
+    services = json.loads(v1.annotations["dev.wasmplug.services"])
+    assert services["greeting.Greeter"] == {"kind": "plugin", "version": 1}
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
     with GreeterPlugin(config=PluginConfig(cache_dir=cache)).load(f"oci://{v1.reference}") as g:

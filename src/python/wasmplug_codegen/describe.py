@@ -172,3 +172,24 @@ def read(mod: wasm.Module) -> Optional[Description]:
                 )
             )
     return desc
+
+
+# -- OCI manifest annotations (`wasmplug push` and `pants publish`) ----------------------------------
+
+
+def manifest_annotations(data: bytes) -> Dict[str, str]:
+    """The manifest annotations of a plugin from its description (none for go-plugin's SDK): its
+    services with their kinds and API versions, the ABI and SDK versions. One definition, so that
+    `wasmplug push` and the Pants backend's publish (Python 3.9) annotate alike."""
+    desc = read(wasm.parse(data))
+    if desc is None:
+        return {}
+    services = {
+        s.name: {"kind": s.kind, **({"version": s.version} if s.version is not None else {})}
+        for s in desc.services
+    }
+    return {
+        "dev.wasmplug.services": json.dumps(services, sort_keys=True),
+        "dev.wasmplug.abi": str(desc.abi),
+        "dev.wasmplug.sdk": desc.sdk,
+    }

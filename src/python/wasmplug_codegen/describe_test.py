@@ -67,6 +67,18 @@ def test_no_description() -> None:
     assert describe.read(wasm.parse(wasmtime.wat2wasm("(module (memory 1))"))) is None
 
 
+def test_annotations() -> None:
+    host = {"name": "a.Host", "kind": "host", "module": "env", "methods": []}
+    blob = describe.blob({**HEADER, "services": [*HEADER["services"], host]}, [b"file"])
+    assert describe.manifest_annotations(data_module(blob)) == {
+        "dev.wasmplug.services": '{"a.Greeter": {"kind": "plugin", "version": 3},'
+        ' "a.Host": {"kind": "host"}}',
+        "dev.wasmplug.abi": str(contract.ABI_VERSION),
+        "dev.wasmplug.sdk": f"wasmplug-codegen {contract.SDK_VERSION}",
+    }
+    assert describe.manifest_annotations(bytes(wasmtime.wat2wasm("(module (memory 1))"))) == {}
+
+
 def test_go_string_is_the_bytes() -> None:
     data = bytes(range(256)) + b'"\\'
     literal = describe.go_string(data)

@@ -5,7 +5,9 @@ run as an `InteractiveProcess`): `repositories` and `oci_tags` on the target nam
 `skip_push` and `[wasmplug-oci].dry_run` report what would be pushed without pushing. The push runs
 `python -m wasmplug.oci push` in a tool PEX holding the `oras` library (the built-in lockfile
 `wasmplug_oci.lock` unless `install_from_resolve` is set), with the runtime's `oci` module
-(standard library + oras) that the backend's wheel carries as resources.
+(standard library + oras) that the backend's wheel carries as resources. The manifest annotations
+are `wasmplug push`'s: the services, ABI and SDK the plugin describes, read here from the packaged
+`.wasm` with the generator's `describe` module (standard library only, Python 3.9).
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from pants.core.goals.publish import (
     PublishProcesses,
     PublishRequest,
 )
-from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, MergeDigests
 from pants.engine.process import InteractiveProcess, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import BoolField, StringSequenceField
 from pants.option.option_types import BoolOption
 from pants.util.logging import LogLevel
 from pants.util.strutil import help_text, softwrap
+from wasmplug_codegen import describe
 from wasmplug_pants.target_types import WasmPlugin
 
 # The runtime's modules the push needs: wasmplug/oci.py imports only these, the standard library
@@ -202,9 +205,17 @@ async def publish_wasm_plugin(
         Get(OciTool, OciToolRequest()),
         Get(Digest, MergeDigests(pkg.digest for pkg in request.packages)),
     )
+    contents = await Get(DigestContents, Digest, packages)
+    described = {c.path: describe.manifest_annotations(c.content) for c in contents}
     jobs = []
     for wasm in wasm_files:
-        argv = ["push", wasm, *refs, *(["--plain-http"] if oci.plain_http else [])]
+        argv = [
+            "push",
+            wasm,
+            *refs,
+            *(["--plain-http"] if oci.plain_http else []),
+            *(f"--annotation={k}={v}" for k, v in described[wasm].items()),
+        ]
         process = await Get(
             Process,
             VenvPexProcess(

@@ -11,10 +11,11 @@ that. Needs the runtime with its `oci` extra: pip install 'wasmplug[oci]'.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from types import ModuleType
 from typing import Dict, List, Optional
+
+from wasmplug_codegen import describe
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -70,36 +71,21 @@ def parse_annotations(pairs: List[str]) -> Dict[str, str]:
     return out
 
 
-def described(path: str) -> Dict[str, str]:
-    """Annotations from the plugin's embedded description (none for go-plugin's SDK): its services
-    with their kinds and API versions, the ABI and SDK versions."""
-    from wasmplug_codegen import describe, wasm
-
-    with open(path, "rb") as f:
-        desc = describe.read(wasm.parse(f.read()))
-    if desc is None:
-        return {}
-    services = {
-        s.name: {"kind": s.kind, **({"version": s.version} if s.version is not None else {})}
-        for s in desc.services
-    }
-    return {
-        "dev.wasmplug.services": json.dumps(services, sort_keys=True),
-        "dev.wasmplug.abi": str(desc.abi),
-        "dev.wasmplug.sdk": desc.sdk,
-    }
-
-
 def run(args: argparse.Namespace) -> int:
     oci = load_oci("push")
     if oci is None:
         return 1
     try:
+        with open(args.wasm, "rb") as f:
+            wasm = f.read()
         pushed = oci.push(
             args.wasm,
             args.reference,
             plain_http=args.plain_http,
-            annotations={**described(args.wasm), **parse_annotations(args.annotation)},
+            annotations={
+                **describe.manifest_annotations(wasm),
+                **parse_annotations(args.annotation),
+            },
             progress=None if args.quiet else oci.stderr_progress(f"pushing {args.wasm}"),
         )
     except (oci.WasmplugError, OSError, ValueError) as exc:  # DescribeError, WasmFormatError too
