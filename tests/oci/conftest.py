@@ -12,23 +12,15 @@ from oci.registry import Registry
 
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    reg = Registry(tmp_path_factory.mktemp("registry"))
-    reg.start()
-    try:
+    with Registry(tmp_path_factory.mktemp("registry")) as reg:
         yield reg
-    finally:
-        reg.stop()
 
 
 @pytest.fixture
 def own_registry(tmp_path: Path) -> Iterator[Registry]:
     """A registry of the test's own, which the test may stop."""
-    reg = Registry(tmp_path / "own-registry")
-    reg.start()
-    try:
+    with Registry(tmp_path / "own-registry") as reg:
         yield reg
-    finally:
-        reg.stop()
 
 
 @pytest.fixture(scope="session")

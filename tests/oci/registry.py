@@ -1,9 +1,11 @@
 """A real OCI registry for tests: Debian's `docker-registry` (the CNCF distribution registry) on
 127.0.0.1, a free port and a temp storage dir. Installed with apt-get when missing (we run as root
-here and in CI), started per test session, stopped afterwards. Every wait is bounded."""
+here and in CI), started per test session (`with Registry(dir) as registry:`), stopped afterwards.
+Every wait is bounded. `manifest` and `blob` read it over plain HTTP, as any OCI client would."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -12,6 +14,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 BINARY = "docker-registry"
 PACKAGE = "docker-registry"
@@ -29,7 +33,9 @@ def binary() -> str:
         "DEBIAN_FRONTEND": "noninteractive",
         "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
     }
-    apt = ["/usr/bin/apt-get", "-qq", "-o", "Dpkg::Use-Pty=0"]
+    # Test processes that start a registry at once (tests/oci's files, tests/e2e) each install it on a
+    # fresh machine: wait for the other's dpkg lock instead of failing.
+    apt = ["/usr/bin/apt-get", "-qq", "-o", "Dpkg::Use-Pty=0", "-o", "DPkg::Lock::Timeout=300"]
     install = subprocess.run(
         [*apt, "install", "-y", PACKAGE], env=env, capture_output=True, text=True, timeout=900
     )
@@ -50,8 +56,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
+
+
 class Registry:
-    """`start()` / `stop()`; `.host` is `127.0.0.1:PORT`, `.storage` the filesystem driver's root."""
+    """`start()` / `stop()`, or `with`; `.host` is `127.0.0.1:PORT`, `.storage` the filesystem
+    driver's root."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
@@ -95,6 +105,18 @@ class Registry:
             f" {(self.workdir / 'registry.log').read_text()[-2000:]}"
         )
 
+    def __enter__(self) -> Registry:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.proc is None:
             return
@@ -110,3 +132,25 @@ class Registry:
         """Where the filesystem driver keeps a blob (to tamper with it)."""
         algo, hexdigest = digest.split(":", 1)
         return self.storage / f"docker/registry/v2/blobs/{algo}/{hexdigest[:2]}/{hexdigest}/data"
+
+    def _get(self, path: str, accept: str = "*/*") -> bytes | None:
+        """The body of `GET /v2/<path>`, None on 404."""
+        req = urllib.request.Request(f"http://{self.host}/v2/{path}", headers={"Accept": accept})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                body: bytes = r.read()
+                return body
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise
+
+    def manifest(self, repository: str, tag: str) -> dict[str, Any] | None:
+        """The OCI manifest tagged `tag`, None if there is no such tag."""
+        body = self._get(f"{repository}/manifests/{tag}", MANIFEST_MEDIA_TYPE)
+        return None if body is None else dict(json.loads(body))
+
+    def blob(self, repository: str, digest: str) -> bytes:
+        body = self._get(f"{repository}/blobs/{digest}")
+        assert body is not None, f"no blob {digest} in {repository}"
+        return body
