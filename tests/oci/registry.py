@@ -1,7 +1,8 @@
 """A real OCI registry for tests: Debian's `docker-registry` (the CNCF distribution registry) on
 127.0.0.1, a free port and a temp storage dir. Installed with apt-get when missing (we run as root
 here and in CI), started per test session (`with Registry(dir) as registry:`), stopped afterwards.
-Every wait is bounded. `manifest` and `blob` read it over plain HTTP, as any OCI client would."""
+Every wait is bounded. `repositories`, `manifest` and `blob` read it over plain HTTP, as any OCI
+client would."""
 
 from __future__ import annotations
 
@@ -144,6 +145,12 @@ class Registry:
             if e.code == 404:
                 return None
             raise
+
+    def repositories(self) -> list[str]:
+        """Every repository something was pushed to (a blob is enough)."""
+        body = self._get("_catalog")
+        assert body is not None
+        return list(json.loads(body)["repositories"] or [])
 
     def manifest(self, repository: str, tag: str) -> dict[str, Any] | None:
         """The OCI manifest tagged `tag`, None if there is no such tag."""
