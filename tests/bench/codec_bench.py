@@ -4,6 +4,8 @@ serialize of the same bytes in Python.
 
 Every side sees the same request bytes: ours and go-plugin's through ``Plugin.call_bytes`` (serialized once
 up front, so no Python protobuf work is in their times), upb as ``T.FromString(b).SerializeToString()``.
+The sides take turns in each repetition (``Settings.interleaved_us``), so load that drifts during the run
+does not skew their ratios.
 The plugins' replies are checked to be the request again (ours byte for byte).
 """
 
@@ -163,15 +165,14 @@ def run(
             msg = make()
             data = msg.SerializeToString(deterministic=True)
             r = CodecRecord(name, title, len(data))
-            ours = _caller(plugins[OURS], export, data, type(msg))
             assert plugins[OURS].call_bytes(export, data) == data, f"{export}: not byte-exact"
-            r.us[OURS] = settings.us(ours)
-            if GOPLUGIN in plugins:
-                r.us[GOPLUGIN] = settings.us(_caller(plugins[GOPLUGIN], export, data, type(msg)))
             parse = type(msg).FromString
-            r.us[UPB] = settings.us(lambda: parse(data).SerializeToString())
-            for label in ab:
-                r.extra[label] = settings.us(_caller(plugins[label], export, data, type(msg)))
+            sides = {name: _caller(p, export, data, type(msg)) for name, p in plugins.items()}
+            sides[UPB] = lambda: parse(data).SerializeToString()
+            us = settings.interleaved_us(sides)  # every side in each repetition: ratios in one run
+            for name in (OURS, GOPLUGIN, UPB):
+                r.us[name] = us.get(name)
+            r.extra = {label: us[label] for label in ab}
             records.append(r)
     finally:
         for p in plugins.values():

@@ -32,6 +32,9 @@ class Settings:
     def us(self, fn: Callable[[], object]) -> float:
         return per_call_us(fn, self.reps, self.rep_seconds)
 
+    def interleaved_us(self, fns: dict[str, Callable[[], object]]) -> dict[str, float]:
+        return interleaved_us(fns, self.reps, self.rep_seconds)
+
     def sampled_us(self, fn: Callable[[], object]) -> float:
         return sample_median_us(fn, self.reps * self.rep_seconds)
 
@@ -61,6 +64,22 @@ def per_call_us(fn: Callable[[], object], reps: int, seconds: float) -> float:
             fn()
         per.append((pc() - t0) / n)
     return statistics.median(per) / 1e3
+
+
+def interleaved_us(
+    fns: dict[str, Callable[[], object]], reps: int, seconds: float
+) -> dict[str, float]:
+    """per_call_us of each of `fns`, their repetitions taking turns: load that drifts during the run slows
+    every side alike, so the ratios between them hold (timed one after the other, they did not)."""
+    ns = {name: calibrate(fn, seconds) for name, fn in fns.items()}
+    per: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(reps):
+        for name, fn in fns.items():
+            n, t0 = ns[name], pc()
+            for _ in range(n):
+                fn()
+            per[name].append((pc() - t0) / n)
+    return {name: statistics.median(v) / 1e3 for name, v in per.items()}
 
 
 def sample_median_us(fn: Callable[[], object], seconds: float) -> float:
