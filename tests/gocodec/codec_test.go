@@ -339,8 +339,8 @@ func TestLargeValuesEncodeExactly(t *testing.T) {
 	}
 }
 
-// UnmarshalOwned decodes what Unmarshal decodes, with bytes fields as views of the input, each capped
-// at its own length so that appending to one leaves the input alone.
+// UnmarshalOwned decodes what Unmarshal decodes, with bytes and string fields as views of the input,
+// each bytes field capped at its own length so that appending to one leaves the input alone.
 func TestUnmarshalOwnedAliasesBytes(t *testing.T) {
 	in := &c.AllTypes{FBytes: []byte("first"), RBytes: [][]byte{[]byte("r0"), {}, []byte("r2")},
 		MInt64: map[int64][]byte{7: []byte("seven")}, OBytes: []byte("o"), FString: "copied",
@@ -366,9 +366,9 @@ func TestUnmarshalOwnedAliasesBytes(t *testing.T) {
 	if string(owned.MInt64[7]) != "Seven" || string(copied.MInt64[7]) != "seven" {
 		t.Fatal("bytes fields must alias the input (and only with UnmarshalOwned)")
 	}
-	b[bytes.Index(b, []byte("copied"))] = 'C'
-	if owned.FString != "copied" {
-		t.Fatal("strings are copied")
+	b[bytes.Index(b, []byte("copied"))] = 'C' // what the input's owner must never do
+	if owned.FString != "Copied" || copied.FString != "copied" {
+		t.Fatal("strings must alias the input (and only with UnmarshalOwned)")
 	}
 	if err := wire.UnmarshalOwned(b[:len(b)-1], &c.AllTypes{}); err == nil {
 		t.Fatal("truncated input must be an error")

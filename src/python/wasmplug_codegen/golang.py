@@ -82,13 +82,15 @@ def trailing(comments: Comments) -> str:
     return " // " + t if t and "\n" not in t else ""
 
 
-# How the codec writes one proto scalar type. `{v}` in enc/size/nonzero is the Go value expression.
+# How the codec writes and reads one proto scalar type. `{v}` in enc/size/nonzero is the Go value
+# expression, `{r}` in conv the raw value read.
 @dataclass(frozen=True)
 class Scalar:
     go: str  # Go type
     wire: str  # wire type constant of package wire, e.g. "VarintType"
     enc: str  # e.g. "e.Varint(uint64({v}))"
-    dec: str  # e.g. "int32(d.Varint())"
+    read: str  # how the raw value is read: Decoder.<read>At, or inline for "Varint"
+    conv: str  # the Go value from the raw one, e.g. "int32({r})"
     size: str  # e.g. "wire.SizeVarint(uint64({v}))" or "4"
     zero: str  # Go zero value
     nonzero: str  # condition with {v} for implicit presence
@@ -104,7 +106,8 @@ SCALARS: Dict[int, Scalar] = {
         "float64",
         "Fixed64Type",
         "e.Fixed64(math.Float64bits({v}))",
-        "math.Float64frombits(d.Fixed64())",
+        "Fixed64",
+        "math.Float64frombits({r})",
         "8",
         "0",
         "math.Float64bits({v}) != 0",
@@ -113,7 +116,8 @@ SCALARS: Dict[int, Scalar] = {
         "float32",
         "Fixed32Type",
         "e.Fixed32(math.Float32bits({v}))",
-        "math.Float32frombits(d.Fixed32())",
+        "Fixed32",
+        "math.Float32frombits({r})",
         "4",
         "0",
         "math.Float32bits({v}) != 0",
@@ -122,7 +126,8 @@ SCALARS: Dict[int, Scalar] = {
         "int64",
         "VarintType",
         "e.Varint(uint64({v}))",
-        "int64(d.Varint())",
+        "Varint",
+        "int64({r})",
         _VARINT,
         "0",
         "{v} != 0",
@@ -131,7 +136,8 @@ SCALARS: Dict[int, Scalar] = {
         "uint64",
         "VarintType",
         "e.Varint({v})",
-        "d.Varint()",
+        "Varint",
+        "{r}",
         "wire.SizeVarint({v})",
         "0",
         "{v} != 0",
@@ -140,25 +146,27 @@ SCALARS: Dict[int, Scalar] = {
         "int32",
         "VarintType",
         "e.Varint(uint64({v}))",
-        "int32(d.Varint())",
+        "Varint",
+        "int32({r})",
         _VARINT,
         "0",
         "{v} != 0",
     ),
     FDP.TYPE_FIXED64: Scalar(
-        "uint64", "Fixed64Type", "e.Fixed64({v})", "d.Fixed64()", "8", "0", "{v} != 0"
+        "uint64", "Fixed64Type", "e.Fixed64({v})", "Fixed64", "{r}", "8", "0", "{v} != 0"
     ),
     FDP.TYPE_FIXED32: Scalar(
-        "uint32", "Fixed32Type", "e.Fixed32({v})", "d.Fixed32()", "4", "0", "{v} != 0"
+        "uint32", "Fixed32Type", "e.Fixed32({v})", "Fixed32", "{r}", "4", "0", "{v} != 0"
     ),
     FDP.TYPE_BOOL: Scalar(
-        "bool", "VarintType", "e.Bool({v})", "d.Varint() != 0", "1", "false", "{v}"
+        "bool", "VarintType", "e.Bool({v})", "Varint", "{r} != 0", "1", "false", "{v}"
     ),
     FDP.TYPE_STRING: Scalar(
         "string",
         "BytesType",
         "e.Str({v})",
-        "d.Str()",
+        "Str",
+        "{r}",
         "wire.SizeBytes(len({v}))",
         '""',
         '{v} != ""',
@@ -167,7 +175,8 @@ SCALARS: Dict[int, Scalar] = {
         "[]byte",
         "BytesType",
         "e.Bytes({v})",
-        "d.Bytes()",
+        "Bytes",
+        "{r}",
         "wire.SizeBytes(len({v}))",
         "nil",
         "len({v}) != 0",
@@ -176,22 +185,38 @@ SCALARS: Dict[int, Scalar] = {
         "uint32",
         "VarintType",
         "e.Varint(uint64({v}))",
-        "uint32(d.Varint())",
+        "Varint",
+        "uint32({r})",
         _VARINT,
         "0",
         "{v} != 0",
     ),
     FDP.TYPE_SFIXED32: Scalar(
-        "int32", "Fixed32Type", "e.Fixed32(uint32({v}))", "int32(d.Fixed32())", "4", "0", "{v} != 0"
+        "int32",
+        "Fixed32Type",
+        "e.Fixed32(uint32({v}))",
+        "Fixed32",
+        "int32({r})",
+        "4",
+        "0",
+        "{v} != 0",
     ),
     FDP.TYPE_SFIXED64: Scalar(
-        "int64", "Fixed64Type", "e.Fixed64(uint64({v}))", "int64(d.Fixed64())", "8", "0", "{v} != 0"
+        "int64",
+        "Fixed64Type",
+        "e.Fixed64(uint64({v}))",
+        "Fixed64",
+        "int64({r})",
+        "8",
+        "0",
+        "{v} != 0",
     ),
     FDP.TYPE_SINT32: Scalar(
         "int32",
         "VarintType",
         "e.Varint(wire.EncodeZigZag(int64({v})))",
-        "wire.DecodeZigZag32(d.Varint())",
+        "Varint",
+        "wire.DecodeZigZag32({r})",
         "wire.SizeVarint(wire.EncodeZigZag(int64({v})))",
         "0",
         "{v} != 0",
@@ -200,7 +225,8 @@ SCALARS: Dict[int, Scalar] = {
         "int64",
         "VarintType",
         "e.Varint(wire.EncodeZigZag({v}))",
-        "wire.DecodeZigZag(d.Varint())",
+        "Varint",
+        "wire.DecodeZigZag({r})",
         "wire.SizeVarint(wire.EncodeZigZag({v}))",
         "0",
         "{v} != 0",
@@ -307,6 +333,17 @@ class GoMessage:
     size: List[str] = field(default_factory=list)
     marshal: List[str] = field(default_factory=list)
     unmarshal: List[str] = field(default_factory=list)
+    runs: List["RunReader"] = field(default_factory=list)  # repeated message and map fields
+    two_byte_tags: bool = False  # fields 16-2047: UnmarshalFrom reads 2-byte tags inline
+
+
+@dataclass
+class RunReader:
+    """A method of a message that reads a run of one field's tags (MessageGen.run_reader)."""
+
+    name: str
+    field: str  # the proto field's name
+    body: List[str]
 
 
 @dataclass
@@ -344,7 +381,8 @@ class MessageGen:
                 t,
                 "VarintType",
                 "e.Varint(uint64({v}))",
-                f"{t}(d.Varint())",
+                "Varint",
+                f"{t}({{r}})",
                 _VARINT,
                 "0",
                 "{v} != 0",
@@ -442,6 +480,11 @@ class MessageGen:
             gm.size += expand_lines(size)
             gm.marshal += expand_lines(enc)
         gm.unmarshal = expand_lines(self.decode_cases(m))
+        for f in sorted(m.fields, key=lambda x: x.number):
+            run = self.run_reader(f)
+            if run:
+                gm.runs.append(run)
+        gm.two_byte_tags = any(f.number >= 16 for f in m.fields)
         return gm
 
     # -- encoding -------------------------------------------------------------------------------
@@ -453,19 +496,22 @@ class MessageGen:
                 "BytesType",
                 f"wire.SizeBytes({v}.SizeAt(depth+{levels}))",
                 f"wire.SizeBytes({v}.CachedSize())",
+                f"e.Message({v})",
                 "\n".join(
                     [
-                        f"e.Varint(uint64({v}.CachedSize()))",
+                        f"i = wire.PutVarint(b, {{at}}, uint64({v}.CachedSize()))",
+                        "e.Seek(i)",
                         f"if e.Enter({levels}) {{",
                         f"\t{v}.MarshalTo(e)",
                         "}",
                         f"e.Leave({levels})",
+                        "i = e.Len()",
                     ]
                 ),
             )
         s = self.scalar(fd)
-        size = s.size.format(v=v)
-        return ValueCode(s.wire, size, size, s.enc.format(v=v))
+        size, write = s.size.format(v=v), s.enc.format(v=v)
+        return ValueCode(s.wire, size, size, write, put_code(write))
 
     def encode_field(self, f: Field) -> Tuple[List[str], List[str]]:
         """(SizeAt() lines, MarshalTo() lines) for one field; one tab of indent is added by the
@@ -496,14 +542,13 @@ class MessageGen:
             size = [f"if len({x}) > 0 {{", *size_loop, "}"]
             enc = [
                 f"if len({x}) > 0 {{",
-                f"\tfor _, kv := range {entries}({x}) {{",
+                f"\tvar small [8]wire.Entry[{self.elem_type(kf)}, {self.elem_type(vf)}]",
+                f"\tfor _, kv := range {entries}(small[:0], {x}) {{",
                 "\t\tk, v := kv.Key, kv.Val",
-                "\t\t" + tag_code(num, "BytesType"),
-                f"\t\te.Varint(uint64(1 + {key.cached_size} + 1 + {val.cached_size}))",
-                "\t\t" + tag_code(1, key.wire),
-                f"\t\t{key.write}",
-                "\t\t" + tag_code(2, val.wire),
-                f"\t\t{val.write}",
+                f"\t\tn := 1 + {key.cached_size} + 1 + {val.cached_size}",
+                *put_field(num, ValueCode.raw("uint64(n)"), "\t\t"),
+                *put_field(1, key, "\t\t"),
+                *put_field(2, val, "\t\t"),
                 "\t}",
                 "}",
             ]
@@ -524,10 +569,9 @@ class MessageGen:
                 enc = [
                     f"if len({x}) > 0 {{",
                     *psize,
-                    "\t" + tag_code(num, "BytesType"),
-                    "\te.Varint(uint64(p))",
+                    *put_field(num, ValueCode.raw("uint64(p)"), "\t"),
                     f"\tfor _, v := range {x} {{",
-                    f"\t\t{vc.write}",
+                    "\t\t" + vc.put.replace("{at}", "i"),
                     "\t}",
                     "}",
                 ]
@@ -536,7 +580,7 @@ class MessageGen:
                 size = [f"size += len({x}) * ({tag} + {vc.size})"]
             else:
                 size = [f"for _, v := range {x} {{", f"\tsize += {tag} + {vc.size}", "}"]
-            enc = [f"for _, v := range {x} {{", "\t" + tag_code(num, vc.wire), f"\t{vc.write}", "}"]
+            enc = [f"for _, v := range {x} {{", *put_field(num, vc, "\t"), "}"]
             return size, enc
         oneof = f.oneof
         if oneof is not None:
@@ -550,7 +594,7 @@ class MessageGen:
                     f"\tsize += {tag} + {vc.size}",
                     "}",
                 ],
-                [f"if x, ok := {case}", "\t" + tag_code(num, vc.wire), f"\t{vc.write}", "}"],
+                [f"if x, ok := {case}", *put_field(num, vc, "\t"), "}"],
             )
         if f.type == FDP.TYPE_MESSAGE or f.optional:  # a pointer (or []byte): present if not nil
             cond = f"if {x} != nil {{"
@@ -561,115 +605,178 @@ class MessageGen:
             vc = self.value_code(f.proto, x)
         return (
             [cond, f"\tsize += {tag} + {vc.size}", "}"],
-            [cond, "\t" + tag_code(num, vc.wire), f"\t{vc.write}", "}"],
+            [cond, *put_field(num, vc, "\t"), "}"],
         )
 
     # -- decoding -------------------------------------------------------------------------------
-    def read_into(self, fd: FDP, target: str, declare: bool = False) -> List[str]:
-        """Lines that decode one value of ``fd`` into ``target`` (merging messages)."""
-        if fd.type == FDP.TYPE_MESSAGE:
-            t = self.qualify_message(self.reg.message(fd.type_name))
-            if declare:
-                return [f"{target} := new({t})", *merge_message(target)]
-            return [f"if {target} == nil {{", f"\t{target} = new({t})", "}", *merge_message(target)]
-        return [f"{target} {':=' if declare else '='} {self.scalar(fd).dec}"]
+    # UnmarshalFrom keeps the input and the position in locals (`b, i := d.Window()`), reads
+    # one-byte tags and varints inline and the rest with Decoder's *At methods, which return the
+    # new position (in wasm a call costs more than most fields). After an error, which they record
+    # in d, the position is at or past the end, so every loop stops.
+    def read(self, fd: FDP, buf: str = "b", idx: str = "i") -> Tuple[List[str], str]:
+        """(lines reading one scalar of ``fd`` at ``buf[idx:]`` into ``r``, its Go value)."""
+        s = self.scalar(fd)
+        conv = s.conv.format(r="r")
+        if s.read == "Varint":
+            return read_varint("r", buf, idx), conv
+        raw = RAW_TYPES[s.read]
+        return [f"var r {raw}", f"r, {idx} = d.{s.read}At({buf}, {idx})"], conv
 
     def decode_cases(self, m: Message) -> List[str]:
         out: List[str] = []
         for f in sorted(m.fields, key=lambda x: x.number):
-            out.append(f"case {f.number}:")
-            out += ["\t" + ln for ln in self.decode_field(f)]
+            for wire, body in self.decode_field(f):
+                out.append(f"case {tag_value(f.number, wire)}: // {f.name}")
+                out += ["\t" + ln for ln in body]
         return out
 
-    def decode_field(self, f: Field) -> List[str]:
+    def run_reader(self, f: Field) -> Optional["RunReader"]:
+        """The method reading a run of a repeated message field's or a map field's tags at once
+        (its messages from one slab, one allocation instead of one per message; the map sized
+        for the run), which keeps UnmarshalFrom small (in wasm its frame is on every level of a
+        deep message)."""
+        entry = self.map_entry(f)
+        if entry is None and not (f.repeated and f.type == FDP.TYPE_MESSAGE):
+            return None
+        x = "m." + self.names.field_name(f)
+        msg = entry.proto.field[1] if entry is not None else f.proto
+        body = ["n := d.Run(b, start, tag)"]
+        if msg.type == FDP.TYPE_MESSAGE:
+            body.append(
+                f"slab := make([]{self.qualify_message(self.reg.message(msg.type_name))}, n)"
+            )
+        if entry is not None:
+            body += [f"if {x} == nil {{", f"\t{x} = make({self.field_type(f)}, n)", "}"]
+            read = self.decode_entry(f, entry, x)
+        else:
+            body += [f"if {x} == nil {{", f"\t{x} = make({self.field_type(f)}, 0, n)", "}"]
+            read = ["v := &slab[at]", *merge_message("v"), f"{x} = append({x}, v)"]
+        body += [
+            "for at := 0; at < n; at++ {",
+            "\tif at > 0 {",
+            "\t\ti = d.SkipTag(b, i) // the same tag (Run)",
+            "\t}",
+            *["\t" + ln for ln in read],
+            "}",
+            "return i",
+        ]
+        return RunReader("unmarshal" + self.names.field_name(f), f.name, expand_lines(body))
+
+    def decode_field(self, f: Field) -> List[Tuple[str, List[str]]]:
+        """(wire type, lines) of each tag that field ``f`` is read from."""
         x = "m." + self.names.field_name(f)
         entry = self.map_entry(f)
         if entry is not None:
-            kf, vf = entry.proto.field[0], entry.proto.field[1]
-            kt, vt = self.elem_type(kf), self.elem_type(vf)
-            body = [
-                f"var k {kt}",
-                f"var v {vt}",
-                "var unknown []byte",
-                "old := d.EnterMessage()",
-                "for d.Next() {",
-                "\tswitch d.Num() {",
-            ]
-            for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
-                w = self.value_code(fd, var).wire
-                body += [f"\tcase {num}:", f"\t\tif d.Type() == wire.{w} {{"]
-                body += ["\t\t\t" + ln for ln in self.read_into(fd, var)]
-                body += ["\t\t\tcontinue", "\t\t}"]
-            body += ["\t}", "\tunknown = d.Unknown(unknown)", "}", "d.LeaveMessage(old)"]
-            # upb keeps an entry with unknown fields (or a key/value of the wrong wire type) out of the map:
-            # the entry is re-encoded (zero key/value omitted, then its unknown fields) as an unknown field.
-            body += ["if unknown != nil {", "\te := wire.NewEncoder(nil)"]
-            for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
-                vc = self.value_code(fd, var)
-                w, enc = vc.wire, "e.Message(v)" if fd.type == FDP.TYPE_MESSAGE else vc.write
-                present = (
-                    "v != nil"
-                    if fd.type == FDP.TYPE_MESSAGE
-                    else self.scalar(fd).nonzero.format(v=var)
-                )
-                body += [f"\tif {present} {{", f"\t\te.Tag({num}, wire.{w})", f"\t\t{enc}", "\t}"]
-            body += [
-                "\te.Raw(unknown)",
-                f"\tm.unknownFields = d.UnknownEntry(m.unknownFields, {f.number}, e)",
-                "\tcontinue",
-                "}",
-            ]
-            if vf.type == FDP.TYPE_MESSAGE:
-                body += ["if v == nil {", f"\tv = new({vt[1:]})", "}"]
-            body += [
-                f"if {x} == nil {{",
-                f"\t{x} = make({self.field_type(f)})",
-                "}",
-                f"{x}[k] = v",
-                "continue",
-            ]
-            return ["if d.Type() == wire.BytesType {", *["\t" + ln for ln in body], "}"]
+            name = "unmarshal" + self.names.field_name(f)
+            return [("BytesType", [f"i = m.{name}(d, b, start, i, tag)"])]
         w = self.value_code(f.proto, "").wire
+        if f.type == FDP.TYPE_MESSAGE:
+            t = self.qualify_message(self.reg.message(f.proto.type_name))
         if f.repeated:
             if f.type == FDP.TYPE_MESSAGE:
-                read = self.read_into(f.proto, "v", declare=True) + [f"{x} = append({x}, v)"]
-            else:
-                read = [f"{x} = append({x}, {self.scalar(f.proto).dec})"]
-            out = [f"if d.Type() == wire.{w} {{", *["\t" + ln for ln in read], "\tcontinue", "}"]
-            if f.type != FDP.TYPE_MESSAGE and self.scalar(f.proto).packable:
-                out += [
-                    "if d.Type() == wire.BytesType {",
-                    "\told := d.Enter()",
-                    "\tfor d.More() {",
-                    *["\t\t" + ln for ln in read],
-                    "\t}",
-                    "\td.Leave(old)",
-                    "\tcontinue",
-                    "}",
-                ]
-            return out
+                return [(w, [f"i = m.unmarshal{self.names.field_name(f)}(d, b, start, i, tag)"])]
+            lines, value = self.read(f.proto)
+            cases = [(w, [*lines, f"{x} = append({x}, {value})"])]
+            if self.scalar(f.proto).packable:
+                cases.append(("BytesType", self.decode_packed(f, x)))
+            return cases
         oneof = f.oneof
         if oneof is not None:
             wrapper = self.names.wrapper(f)
             oname = self.names.oneof_name(f.message, f.proto.oneof_index)
             fname = self.names.field_name(f)
             if f.type == FDP.TYPE_MESSAGE:
-                t = self.qualify_message(self.reg.message(f.proto.type_name))
-                read = [
-                    f"x, ok := m.{oname}.(*{wrapper})",
-                    f"if !ok || x.{fname} == nil {{",
-                    f"\tx = &{wrapper}{{{fname}: new({t})}}",
-                    f"\tm.{oname} = x",
-                    "}",
-                    *merge_message(f"x.{fname}"),
+                return [
+                    (
+                        w,
+                        [
+                            f"x, ok := m.{oname}.(*{wrapper})",
+                            f"if !ok || x.{fname} == nil {{",
+                            f"\tx = &{wrapper}{{{fname}: new({t})}}",
+                            f"\tm.{oname} = x",
+                            "}",
+                            *merge_message(f"x.{fname}"),
+                        ],
+                    )
                 ]
+            lines, value = self.read(f.proto)
+            return [(w, [*lines, f"m.{oname} = &{wrapper}{{{fname}: {value}}}"])]
+        if f.type == FDP.TYPE_MESSAGE:
+            return [(w, [f"if {x} == nil {{", f"\t{x} = new({t})", "}", *merge_message(x)])]
+        lines, value = self.read(f.proto)
+        if f.optional and f.type != FDP.TYPE_BYTES:
+            return [(w, [*lines, f"v := {value}", f"{x} = &v"])]
+        if f.type in (FDP.TYPE_STRING, FDP.TYPE_BYTES):  # read in place
+            return [(w, [f"{x}, i = d.{self.scalar(f.proto).read}At(b, i)"])]
+        return [(w, [*lines, f"{x} = {value}"])]
+
+    def decode_packed(self, f: Field, x: str) -> List[str]:
+        """A packed run of ``f``'s scalars (accepted whether or not ``f`` is written packed)."""
+        s = self.scalar(f.proto)
+        count = {"Fixed32": "len(p)/4", "Fixed64": "len(p)/8"}.get(s.read, "wire.CountVarints(p)")
+        lines, value = self.read(f.proto, "p", "j")
+        return [
+            "var p []byte",
+            "p, i = d.RawAt(b, i)",
+            f"if {x} == nil {{",
+            f"\t{x} = make([]{s.go}, 0, {count})",
+            "}",
+            "for j := 0; j < len(p); {",
+            *["\t" + ln for ln in lines],
+            f"\t{x} = append({x}, {value})",
+            "}",
+        ]
+
+    def decode_entry(self, f: Field, entry: Message, x: str) -> List[str]:
+        """One map entry (a message level of its own) into the Go map ``x``, in run_reader's loop
+        (a message value is slab[at])."""
+        kf, vf = entry.proto.field[0], entry.proto.field[1]
+        kt, vt = self.elem_type(kf), self.elem_type(vf)
+        body = [
+            f"var k {kt}",
+            f"var v {vt}",
+            "var unknown []byte",
+            "entry := d.EnterAt(b, i)",
+            "p, j := d.Window()",
+            "for j < len(p) {",
+            *["\t" + ln for ln in read_tag("p", "j", "from", "key")],
+            "\tswitch key {",
+        ]
+        for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
+            body.append(f"\tcase {tag_value(num, self.value_code(fd, var).wire)}:")
+            if fd.type == FDP.TYPE_MESSAGE:
+                read = ["if v == nil {", "\tv = &slab[at]", "}", *merge_message("v", "p", "j")]
             else:
-                read = [f"m.{oname} = &{wrapper}{{{fname}: {self.scalar(f.proto).dec}}}"]
-        elif f.optional and f.type not in (FDP.TYPE_MESSAGE, FDP.TYPE_BYTES):
-            read = [f"v := {self.scalar(f.proto).dec}", f"{x} = &v"]
-        else:
-            read = self.read_into(f.proto, x)
-        return [f"if d.Type() == wire.{w} {{", *["\t" + ln for ln in read], "\tcontinue", "}"]
+                lines, value = self.read(fd, "p", "j")
+                read = [*lines, f"{var} = {value}"]
+            body += ["\t\t" + ln for ln in read]
+        body += [
+            "\tdefault:",
+            "\t\tunknown, j = d.UnknownAt(unknown, p, from, j, key)",
+            "\t}",
+            "}",
+            "d.Seek(j)",
+            "i = d.LeaveAt(entry)",
+        ]
+        # upb keeps an entry with unknown fields (or a key/value of the wrong wire type) out of the map:
+        # the entry is re-encoded (zero key/value omitted, then its unknown fields) as an unknown field.
+        body += ["if unknown != nil {", "\te := wire.NewEncoder(nil)"]
+        for num, fd, var in ((1, kf, "k"), (2, vf, "v")):
+            vc = self.value_code(fd, var)
+            w, enc = vc.wire, vc.write
+            present = (
+                "v != nil" if fd.type == FDP.TYPE_MESSAGE else self.scalar(fd).nonzero.format(v=var)
+            )
+            body += [f"\tif {present} {{", f"\t\te.Tag({num}, wire.{w})", f"\t\t{enc}", "\t}"]
+        body += [
+            "\te.Raw(unknown)",
+            f"\tm.unknownFields = d.UnknownEntry(m.unknownFields, {f.number}, e)",
+            "\tcontinue",
+            "}",
+        ]
+        if vf.type == FDP.TYPE_MESSAGE:
+            body += ["if v == nil {", "\tv = &slab[at]", "}"]
+        return body + [f"{x}[k] = v"]
 
     def enum(self, e: Enum) -> GoEnum:
         ident = self.names.enum_ident(e)
@@ -691,33 +798,99 @@ class ValueCode:
     wire: str  # its wire type's name in package wire, e.g. "BytesType"
     size: str  # its encoded length inside SizeAt (which sizes and caches sub-messages)
     cached_size: str  # the same inside MarshalTo (a sub-message's cached size)
-    write: str  # the statement(s) appending it inside MarshalTo (newline-separated)
+    write: str  # the statement appending it with Encoder's methods (e.g. "e.Varint(uint64(v))")
+    put: str  # the statement(s) writing it at `{at}` in MarshalTo's b, leaving i after it
 
     @property
     def fixed(self) -> bool:
         """The length is a constant (so the value itself is not needed to size it)."""
         return self.size.isdigit()
 
+    @staticmethod
+    def raw(varint: str) -> "ValueCode":
+        """A bare varint (a length), for put_field."""
+        return ValueCode("BytesType", "", "", "", f"i = wire.PutVarint(b, {{at}}, {varint})")
+
 
 WIRE_TYPES = {"VarintType": 0, "Fixed64Type": 1, "BytesType": 2, "Fixed32Type": 5}
 
-
-def tag_code(num: int, wire: str) -> str:
-    """The statement appending the tag of field ``num``: its bytes computed here, when 1 or 2."""
-    v, out = num << 3 | WIRE_TYPES[wire], []
-    while v >= 0x80:
-        out.append(v & 0x7F | 0x80)
-        v >>= 7
-    out.append(v)
-    if len(out) > 2:
-        return f"e.Tag({num}, wire.{wire})"
-    return f"e.Tag{len(out)}(" + ", ".join(f"0x{b:02x}" for b in out) + ")"
+# Encoder's append methods and the wire.Put functions that write the same into MarshalTo's b.
+_PUT = {
+    "Varint": "PutVarint",
+    "Fixed32": "PutFixed32",
+    "Fixed64": "PutFixed64",
+    "Bool": "PutBool",
+    "Str": "PutString",
+    "Bytes": "PutBytes",
+}
 
 
-def merge_message(target: str) -> List[str]:
-    """Decode a length-delimited message into ``target`` (its method called directly: through an
-    interface the decoder would escape to the heap)."""
-    return ["sub := d.EnterMessage()", f"{target}.UnmarshalFrom(d)", "d.LeaveMessage(sub)"]
+def put_code(write: str) -> str:
+    """The MarshalTo statement (at ``{at}``) of an Encoder call ``e.Method(arg)``."""
+    method, arg = write[2:].split("(", 1)
+    return f"i = wire.{_PUT[method]}(b, {{at}}, {arg[:-1]})"
+
+
+def put_field(num: int, vc: ValueCode, indent: str) -> List[str]:
+    """MarshalTo lines writing the tag of field ``num`` (its bytes computed here when 1 or 2) and
+    then ``vc``'s value, each with ``indent``."""
+    tag = num << 3 | WIRE_TYPES[vc.wire]
+    if tag < 1 << 14:
+        v, stores = tag, []
+        while v >= 0x80:
+            stores.append(v & 0x7F | 0x80)
+            v >>= 7
+        stores.append(v)
+        lines = [f"b[i{f'+{k}' if k else ''}] = 0x{t:02x}" for k, t in enumerate(stores)]
+        at = f"i+{len(stores)}"
+    else:
+        lines, at = [f"i = wire.PutVarint(b, i, {tag})"], "i"
+    return [indent + line for line in lines + vc.put.replace("{at}", at).split("\n")]
+
+
+def merge_message(target: str, buf: str = "b", idx: str = "i") -> List[str]:
+    """Decode the length-delimited message at ``buf[idx:]`` into ``target`` (its method called
+    directly: through an interface the decoder would escape to the heap)."""
+    return [
+        f"sub := d.EnterAt({buf}, {idx})",
+        f"{target}.UnmarshalFrom(d)",
+        f"{idx} = d.LeaveAt(sub)",
+    ]
+
+
+# Go types of the raw values Decoder's *At methods return.
+RAW_TYPES = {"Fixed32": "uint32", "Fixed64": "uint64", "Str": "string", "Bytes": "[]byte"}
+
+
+def read_varint(var: str, buf: str, idx: str) -> List[str]:
+    """Lines reading the varint at ``buf[idx:]`` into a new ``var``: one byte inline."""
+    return [
+        f"var {var} uint64",
+        f"if {idx} < len({buf}) && {buf}[{idx}] < 0x80 {{",
+        f"\t{var} = uint64({buf}[{idx}])",
+        f"\t{idx}++",
+        "} else {",
+        f"\t{var}, {idx} = d.VarintAt({buf}, {idx})",
+        "}",
+    ]
+
+
+def read_tag(buf: str, idx: str, start: str, tag: str) -> List[str]:
+    """Lines reading the tag at ``buf[idx:]`` (``idx < len(buf)``) into a new ``tag``, where it
+    starts into a new ``start``."""
+    return [
+        f"{start}, {tag} := {idx}, uint64({buf}[{idx}])",
+        f"if {tag} < 0x80 {{",
+        f"\t{idx}++",
+        "} else {",
+        f"\t{tag}, {idx} = d.VarintAt({buf}, {idx})",
+        "}",
+    ]
+
+
+def tag_value(num: int, wire: str) -> str:
+    """The tag of field ``num`` with wire type ``wire``, as a Go constant expression."""
+    return f"{num}<<3 | {WIRE_TYPES[wire]}"
 
 
 def expand_lines(lines: List[str]) -> List[str]:

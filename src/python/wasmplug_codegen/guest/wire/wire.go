@@ -73,9 +73,10 @@ func Unmarshal(b []byte, m Message) error {
 	return d.Err()
 }
 
-// UnmarshalOwned is Unmarshal for a b that m may keep: bytes fields alias b
-// instead of copying it, each capped at its own length (appending to one never
-// overwrites another). Strings and unknown fields are still copied.
+// UnmarshalOwned is Unmarshal for a b that m may keep and that nothing writes to
+// again: bytes and string fields alias b instead of copying it, each bytes field
+// capped at its own length (appending to one never overwrites another). Unknown
+// fields are still copied.
 func UnmarshalOwned(b []byte, m Message) error {
 	d := NewDecoder(b)
 	d.alias = true
@@ -112,104 +113,218 @@ type Integer interface {
 	~int32 | ~int64 | ~uint32 | ~uint64
 }
 
-// SortedKeys returns the integer keys of m in encoding order.
-func SortedKeys[K Integer, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b K) int {
-		switch {
-		case uint64(a) > uint64(b):
-			return -1
-		case uint64(a) < uint64(b):
-			return 1
-		}
-		return 0
-	})
-	return keys
-}
-
-// SortedStringKeys returns the string keys of m in encoding order.
-func SortedStringKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, compareKeys)
-	return keys
-}
-
 // Entry is a map entry, for encoding in order.
 type Entry[K comparable, V any] struct {
 	Key K
 	Val V
 }
 
-// SortedEntries returns the entries of m (integer keys) in encoding order.
-func SortedEntries[K Integer, V any](m map[K]V) []Entry[K, V] {
-	out := make([]Entry[K, V], 0, len(m))
-	for k, v := range m {
-		out = append(out, Entry[K, V]{k, v})
+// The Sorted*Entries functions return the entries of a map in encoding order, in buf's array
+// when they fit (generated code passes a small array of its stack, which saves an allocation per
+// map written).
+
+// SortedEntries: integer keys.
+func SortedEntries[K Integer, V any](buf []Entry[K, V], m map[K]V) []Entry[K, V] {
+	out := buf[:0]
+	if len(m) > cap(buf) {
+		out = make([]Entry[K, V], 0, len(m))
 	}
-	slices.SortFunc(out, func(a, b Entry[K, V]) int {
-		switch {
-		case uint64(a.Key) > uint64(b.Key):
-			return -1
-		case uint64(a.Key) < uint64(b.Key):
-			return 1
+	for k, v := range m {
+		out = append(out, Entry[K, V]{Key: k, Val: v})
+	}
+	if len(out) > 12 {
+		slices.SortFunc(out, func(a, b Entry[K, V]) int {
+			switch {
+			case uint64(a.Key) > uint64(b.Key):
+				return -1
+			case uint64(a.Key) < uint64(b.Key):
+				return 1
+			}
+			return 0
+		})
+		return out
+	}
+	for i := 1; i < len(out); i++ { // an insertion sort: no indirect call per comparison
+		for j := i; j > 0 && uint64(out[j].Key) > uint64(out[j-1].Key); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
 		}
-		return 0
-	})
-	return out
-}
-
-// SortedStringEntries returns the entries of m in encoding order.
-func SortedStringEntries[V any](m map[string]V) []Entry[string, V] {
-	out := make([]Entry[string, V], 0, len(m))
-	for k, v := range m {
-		out = append(out, Entry[string, V]{k, v})
 	}
-	slices.SortFunc(out, func(a, b Entry[string, V]) int { return compareKeys(a.Key, b.Key) })
 	return out
 }
 
-// SortedBoolEntries returns the entries of m in encoding order (true first).
-func SortedBoolEntries[V any](m map[bool]V) []Entry[bool, V] {
-	out := make([]Entry[bool, V], 0, 2)
+// SortedStringEntries: string keys.
+func SortedStringEntries[V any](buf []Entry[string, V], m map[string]V) []Entry[string, V] {
+	out := buf[:0]
+	if len(m) > cap(buf) {
+		out = make([]Entry[string, V], 0, len(m))
+	}
+	for k, v := range m {
+		out = append(out, Entry[string, V]{Key: k, Val: v})
+	}
+	sortByKey(out)
+	return out
+}
+
+// SortedBoolEntries: bool keys.
+func SortedBoolEntries[V any](buf []Entry[bool, V], m map[bool]V) []Entry[bool, V] {
+	out := buf[:0]
 	for _, k := range []bool{true, false} {
 		if v, ok := m[k]; ok {
-			out = append(out, Entry[bool, V]{k, v})
+			out = append(out, Entry[bool, V]{Key: k, Val: v})
 		}
 	}
 	return out
+}
+
+// sortByKey sorts entries of distinct keys by compareKeys. Each key is ranked first by its 8 bytes
+// after the prefix all keys share (and its end, see keyRank), so most comparisons compare two
+// integers; equal ranks fall back to compareKeys. The ranks are sorted in a pointer-free array
+// (a quicksort, median of three, down to insertion sorts of 12, comparing inline: slices.SortFunc
+// makes each comparison an indirect call, which in wasm costs more than the comparison) and the
+// entries are moved once, to their place (moving them while sorting was mostly GC write barriers).
+func sortByKey[V any](s []Entry[string, V]) {
+	if len(s) < 2 {
+		return
+	}
+	var buf [64]ranked
+	r := buf[:0]
+	if len(s) > len(buf) {
+		r = make([]ranked, 0, len(s))
+	}
+	common := commonPrefix(s)
+	for k := range s {
+		r = append(r, ranked{keyRank(s[k].Key[common:]), k})
+	}
+	sortRanked(r, func(a, b int) int { return compareKeys(s[a].Key, s[b].Key) })
+	for i := range r { // s[k] = s[r[k].at] for every k, one cycle of the permutation at a time
+		if r[i].at == i || r[i].at < 0 {
+			continue
+		}
+		first, j := s[i], i
+		for {
+			k := r[j].at
+			r[j].at = -1
+			if k == i {
+				s[j] = first
+				break
+			}
+			s[j], j = s[k], k
+		}
+	}
+}
+
+// ranked is an entry's rank and index, for sortByKey.
+type ranked struct {
+	rank uint64
+	at   int
+}
+
+// before is sortByKey's order (inlined; tie compares the keys, only when the ranks are equal).
+func before(a, b ranked, tie func(a, b int) int) bool {
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	return tie(a.at, b.at) < 0
+}
+
+func sortRanked(r []ranked, tie func(a, b int) int) {
+	for len(r) > 12 {
+		a, b, c := 0, len(r)/2, len(r)-1
+		if before(r[b], r[a], tie) {
+			r[a], r[b] = r[b], r[a]
+		}
+		if before(r[c], r[b], tie) {
+			r[b], r[c] = r[c], r[b]
+			if before(r[b], r[a], tie) {
+				r[a], r[b] = r[b], r[a]
+			}
+		}
+		r[0], r[b] = r[b], r[0]
+		pivot := r[0]
+		i, j := 1, len(r)-1
+		for {
+			for i <= j && before(r[i], pivot, tie) {
+				i++
+			}
+			for i <= j && before(pivot, r[j], tie) {
+				j--
+			}
+			if i >= j {
+				break
+			}
+			r[i], r[j] = r[j], r[i]
+			i, j = i+1, j-1
+		}
+		r[0], r[j] = r[j], r[0] // r[:j] before the pivot, r[j+1:] after it
+		if j < len(r)-j {
+			sortRanked(r[:j], tie)
+			r = r[j+1:]
+		} else {
+			sortRanked(r[j+1:], tie)
+			r = r[:j]
+		}
+	}
+	for i := 1; i < len(r); i++ {
+		for j := i; j > 0 && before(r[j], r[j-1], tie); j-- {
+			r[j], r[j-1] = r[j-1], r[j]
+		}
+	}
+}
+
+// commonPrefix is the length of the prefix all keys share.
+func commonPrefix[V any](s []Entry[string, V]) int {
+	first, n := s[0].Key, len(s[0].Key)
+	for _, e := range s[1:] {
+		k, j := e.Key, 0
+		n = min(n, len(k))
+		for j+8 <= n && load64s(first[j:]) == load64s(k[j:]) {
+			j += 8
+		}
+		for j < n && first[j] == k[j] {
+			j++
+		}
+		n = j
+	}
+	return n
+}
+
+// keyRank is the first 8 bytes of k, big-endian, with 0xFF after its end and zeros after that:
+// compareKeys' order wherever two ranks differ, since no byte of a UTF-8 key is 0xFF (a key
+// sorts after the keys it is a prefix of, i.e. its end sorts after every byte).
+func keyRank(k string) uint64 {
+	var r uint64
+	j := 0
+	for ; j < 8 && j < len(k); j++ {
+		r = r<<8 | uint64(k[j])
+	}
+	if j < 8 {
+		r = r<<8 | 0xFF
+		j++
+	}
+	return r << (8 * (8 - j))
 }
 
 // compareKeys is upb's order of string map keys: the common prefix compared bytewise, then the
-// longer key first. Each comparison is a runtime call: one ordering test (true for half the pairs
-// a sort compares) before the cheap equality test, instead of two ordering tests.
-// (strings.Compare would be one, but package strings links package unicode into every plugin.)
+// longer key first. It compares 8 bytes at a time inline: in wasm, the string comparisons of the
+// runtime (a call to cmpstring, then memcmp, then an equality test) cost several times more.
 func compareKeys(a, b string) int {
-	n := min(len(a), len(b))
-	switch x, y := a[:n], b[:n]; {
-	case x < y:
-		return -1
-	case x == y:
-		return len(b) - len(a)
+	for len(a) >= 8 && len(b) >= 8 {
+		if x, y := load64s(a), load64s(b); x != y {
+			k := bits.TrailingZeros64(x^y) >> 3 // the first byte that differs
+			return int(a[k]) - int(b[k])
+		}
+		a, b = a[8:], b[8:]
 	}
-	return 1
-}
-
-// SortedBoolKeys returns the keys of m in encoding order (true first).
-func SortedBoolKeys[V any](m map[bool]V) []bool {
-	keys := make([]bool, 0, 2)
-	for _, k := range []bool{true, false} {
-		if _, ok := m[k]; ok {
-			keys = append(keys, k)
+	for k := 0; k < len(a) && k < len(b); k++ {
+		if a[k] != b[k] {
+			return int(a[k]) - int(b[k])
 		}
 	}
-	return keys
+	return len(b) - len(a)
 }
+
+// load64s is load64 of a string.
+func load64s(s string) uint64 { return *(*uint64)(unsafe.Pointer(unsafe.StringData(s[:8]))) }
 
 // Encoder appends to a buffer; the first error sticks and is reported by Finish.
 type Encoder struct {
@@ -234,12 +349,6 @@ func (e *Encoder) Finish() ([]byte, error) {
 
 // Tag appends a field tag.
 func (e *Encoder) Tag(num int32, t Type) { e.Varint(uint64(num)<<3 | uint64(t)) }
-
-// Tag1 appends a one-byte tag (generated code encodes its tags ahead of time).
-func (e *Encoder) Tag1(b byte) { e.buf = append(e.buf, b) }
-
-// Tag2 appends a two-byte tag.
-func (e *Encoder) Tag2(b0, b1 byte) { e.buf = append(e.buf, b0, b1) }
 
 // Varint appends v as a varint (inlined for one byte).
 func (e *Encoder) Varint(v uint64) {
@@ -300,22 +409,105 @@ func (e *Encoder) Str(v string) {
 // and length (a 64 KiB field: 20 µs instead of 1.6). Copying such a value in 2 KiB pieces stays
 // below `rep movsb` (4 µs); from 1 MiB on glibc copies without it, fast either way.
 func appendBytes(buf, v []byte) []byte {
-	n := len(v)
-	if n < 4096 || n >= 1<<20 {
+	if len(v) < 4096 {
 		return append(buf, v...)
 	}
 	at := len(buf)
-	buf = slices.Grow(buf, n)[:at+n]
-	dst := buf[at:]
+	buf = slices.Grow(buf, len(v))[:at+len(v)]
+	copyBytes(buf[at:], v)
+	return buf
+}
+
+// copyBytes is copy(dst, v) in 2 KiB pieces where one memmove would be slow (see appendBytes).
+func copyBytes(dst, v []byte) int {
+	n := len(v)
+	if n < 4096 || n >= 1<<20 {
+		return copy(dst, v)
+	}
+	dst = dst[:n]
 	d, s := uintptr(unsafe.Pointer(&dst[0])), uintptr(unsafe.Pointer(&v[0]))
 	if (d-s)&63 == 0 || (d-s)&63 >= 16 || (s < d+uintptr(n) && d < s+uintptr(n)) {
-		copy(dst, v) // fast as it is, or overlapping (memmove's job)
-		return buf
+		return copy(dst, v) // fast as it is, or overlapping (memmove's job)
 	}
 	for i := 0; i < n; i += 2048 {
 		copy(dst[i:], v[i:min(i+2048, n)])
 	}
-	return buf
+	return n
+}
+
+// Space makes room for n more bytes and returns the buffer, extended to its capacity, with the
+// write position. Generated MarshalTo methods write with both in locals (n is the size SizeAt
+// cached, so the room for nested messages is made once, at the top) and hand the position back
+// with Seek.
+func (e *Encoder) Space(n int) ([]byte, int) {
+	if cap(e.buf)-len(e.buf) < n {
+		e.buf = slices.Grow(e.buf, n)
+	}
+	return e.buf[:cap(e.buf)], len(e.buf)
+}
+
+// Seek sets the end of the encoding to i.
+func (e *Encoder) Seek(i int) { e.buf = e.buf[:i] }
+
+// Len is the length of the encoding.
+func (e *Encoder) Len() int { return len(e.buf) }
+
+// PutVarint writes v as a varint at b[i:] and returns the position after it.
+func PutVarint(b []byte, i int, v uint64) int {
+	for v >= 0x80 {
+		b[i] = byte(v) | 0x80
+		v >>= 7
+		i++
+	}
+	b[i] = byte(v)
+	return i + 1
+}
+
+// PutBool writes 1 or 0 at b[i].
+func PutBool(b []byte, i int, v bool) int {
+	b[i] = 0
+	if v {
+		b[i] = 1
+	}
+	return i + 1
+}
+
+// PutFixed32 writes v little-endian at b[i:].
+func PutFixed32(b []byte, i int, v uint32) int {
+	*(*uint32)(unsafe.Pointer(&b[i:][:4][0])) = v // wasm, and every host Go runs on here, is little-endian
+	return i + 4
+}
+
+// PutFixed64 writes v little-endian at b[i:].
+func PutFixed64(b []byte, i int, v uint64) int {
+	*(*uint64)(unsafe.Pointer(&b[i:][:8][0])) = v
+	return i + 8
+}
+
+// PutBytes writes v length-delimited at b[i:].
+func PutBytes(b []byte, i int, v []byte) int {
+	i = PutVarint(b, i, uint64(len(v)))
+	if len(v) < 4096 {
+		return i + copy(b[i:], v)
+	}
+	return i + copyBytes(b[i:], v)
+}
+
+// PutString writes v length-delimited at b[i:], as it is (see Str).
+func PutString(b []byte, i int, v string) int {
+	i = PutVarint(b, i, uint64(len(v)))
+	if len(v) < 4096 {
+		return i + copy(b[i:], v)
+	}
+	return i + copyBytes(b[i:], unsafe.Slice(unsafe.StringData(v), len(v))) // read only
+}
+
+// PutRaw writes v as it is at b[i:] (unknown fields).
+func PutRaw(b []byte, i int, v []byte) int {
+	if len(v) == 0 {
+		return i
+	}
+	return i + copyBytes(b[i:], v)
 }
 
 // Enter is for generated code about to append a sub-message levels below the
@@ -368,7 +560,7 @@ type Decoder struct {
 	num   int32
 	typ   Type
 	err   error
-	alias bool // Bytes returns views of buf (UnmarshalOwned)
+	alias bool // bytes and strings are views of buf (UnmarshalOwned)
 }
 
 // NewDecoder reads b.
@@ -380,11 +572,225 @@ func (d *Decoder) Reset(b []byte) { *d = Decoder{buf: b, end: len(b)} }
 // Err is the first error.
 func (d *Decoder) Err() error { return d.err }
 
+// fail records err (the first error sticks) and moves past the end of the input, so that every
+// loop stops: Next and More, and those of generated code, which read with the position in a local
+// and take it back from Pos, LeaveAt or an *At method.
 func (d *Decoder) fail(err error) {
 	if d.err == nil {
 		d.err = err
 	}
-	d.pos = d.end
+	d.pos = len(d.buf)
+}
+
+// failAt is fail for an *At method reading b: it returns b's end as the new position.
+func (d *Decoder) failAt(b []byte, err error) int {
+	d.fail(err)
+	return len(b)
+}
+
+// Window is the input up to the current limit and the read position. Generated UnmarshalFrom
+// methods read with both in locals (in wasm a call per field costs more than the field), through
+// the *At methods below, and hand the position back with Seek.
+func (d *Decoder) Window() ([]byte, int) { return d.buf[:d.end], d.pos }
+
+// Seek sets the read position (after an error it stays past the end).
+func (d *Decoder) Seek(i int) {
+	if d.err == nil {
+		d.pos = i
+	}
+}
+
+// Pos is the read position.
+func (d *Decoder) Pos() int { return d.pos }
+
+// EnterAt is EnterMessage for the length-delimited message at b[i:] (b from Window): its
+// UnmarshalFrom reads the message. Pass the result to LeaveAt.
+func (d *Decoder) EnterAt(b []byte, i int) int {
+	old := d.end
+	d.depth++
+	var n uint64
+	if i < len(b) && b[i] < 0x80 {
+		n = uint64(b[i])
+		i++
+	} else if n, i = d.VarintAt(b, i); d.err != nil {
+		return old
+	}
+	switch {
+	case d.depth > MaxDepth:
+		d.fail(ErrDepth)
+	case n > uint64(len(b)-i):
+		d.fail(ErrTruncated)
+	case d.err == nil:
+		d.pos, d.end = i, i+int(n)
+	}
+	return old
+}
+
+// LeaveAt ends what EnterAt began and returns the read position after the message.
+func (d *Decoder) LeaveAt(old int) int {
+	d.LeaveMessage(old)
+	return d.pos
+}
+
+// VarintAt reads the varint at b[i:] (generated code reads one-byte varints itself) and returns
+// it with the position after it.
+func (d *Decoder) VarintAt(b []byte, i int) (uint64, int) {
+	if i >= len(b) {
+		return 0, d.failAt(b, ErrTruncated)
+	}
+	p := b[i:]
+	var v uint64
+	for j := 0; j < len(p) && j < 10; j++ {
+		c := p[j]
+		v |= uint64(c&0x7f) << (7 * j)
+		if c < 0x80 {
+			if j == 9 && c > 1 {
+				break
+			}
+			return v, i + j + 1
+		}
+	}
+	if len(p) < 10 {
+		return 0, d.failAt(b, ErrTruncated)
+	}
+	return 0, d.failAt(b, ErrOverflow)
+}
+
+// Fixed32At reads 4 bytes little-endian at b[i:].
+func (d *Decoder) Fixed32At(b []byte, i int) (uint32, int) {
+	if i+4 > len(b) {
+		return 0, d.failAt(b, ErrTruncated)
+	}
+	return *(*uint32)(unsafe.Pointer(&b[i])), i + 4 // wasm, and every host Go runs on here, is little-endian
+}
+
+// Fixed64At reads 8 bytes little-endian at b[i:].
+func (d *Decoder) Fixed64At(b []byte, i int) (uint64, int) {
+	if i+8 > len(b) {
+		return 0, d.failAt(b, ErrTruncated)
+	}
+	return *(*uint64)(unsafe.Pointer(&b[i])), i + 8
+}
+
+// RawAt reads the length-delimited value at b[i:] as a view of b.
+func (d *Decoder) RawAt(b []byte, i int) ([]byte, int) {
+	var n uint64
+	if i < len(b) && b[i] < 0x80 {
+		n = uint64(b[i])
+		i++
+	} else if n, i = d.VarintAt(b, i); d.err != nil {
+		return nil, i
+	}
+	if n > uint64(len(b)-i) {
+		return nil, d.failAt(b, ErrTruncated)
+	}
+	end := i + int(n)
+	return b[i:end:end], end
+}
+
+// BytesAt is RawAt into a new slice, or a view of the input after UnmarshalOwned (never nil on
+// success).
+func (d *Decoder) BytesAt(b []byte, i int) ([]byte, int) {
+	v, i := d.RawAt(b, i)
+	if d.alias || d.err != nil {
+		return v, i
+	}
+	out := make([]byte, len(v))
+	copy(out, v)
+	return out, i
+}
+
+// StrAt reads a length-delimited string at b[i:]; invalid UTF-8 is an error (proto3).
+func (d *Decoder) StrAt(b []byte, i int) (string, int) {
+	v, i := d.RawAt(b, i)
+	if len(v) > 16 || !ascii16(v) { // checked here, short ASCII saves a call
+		if !validUTF8(v) {
+			return "", d.failAt(b, ErrInvalidUTF8)
+		}
+	}
+	if d.alias && len(v) > 0 {
+		return unsafe.String(&v[0], len(v)), i // b is immutable from now on (UnmarshalOwned)
+	}
+	return string(v), i
+}
+
+// ascii16 reports whether v (at most 16 bytes) is ASCII.
+func ascii16(v []byte) bool {
+	var or byte
+	for _, c := range v {
+		or |= c
+	}
+	return or < utf8.RuneSelf
+}
+
+// UnknownAt skips the field at b[start:] whose tag, read up to i, is one the message does not
+// know (or of a wire type it does not expect), and appends the field to dst.
+func (d *Decoder) UnknownAt(dst, b []byte, start, i int, tag uint64) ([]byte, int) {
+	if d.err != nil {
+		return dst, len(b)
+	}
+	num, typ := tag>>3, Type(tag&7)
+	if num == 0 || num > MaxFieldNumber || typ > Fixed32Type {
+		return dst, d.failAt(b, ErrInvalidTag)
+	}
+	end := d.end
+	d.pos, d.end, d.start, d.num, d.typ = i, len(b), start, int32(num), typ
+	dst = d.Unknown(dst)
+	d.end = end
+	return dst, min(d.pos, len(b))
+}
+
+// Run counts the length-delimited fields with this tag from b[i:] on, up to the first other field
+// (at least 1): how many messages of a repeated field, or entries of a map, to read and allocate
+// at once. A look ahead: it records no error; the fields are read next.
+func (d *Decoder) Run(b []byte, i int, tag uint64) int {
+	n := 0
+	for i < len(b) {
+		t, j, ok := peekVarint(b, i)
+		if !ok || t != tag {
+			break
+		}
+		size, j, ok := peekVarint(b, j)
+		if !ok || size > uint64(len(b)-j) {
+			break
+		}
+		i, n = j+int(size), n+1
+	}
+	return max(n, 1)
+}
+
+// SkipTag skips the tag at b[i:] (one that Run counted).
+func (d *Decoder) SkipTag(b []byte, i int) int {
+	if i < len(b) && b[i] < 0x80 {
+		return i + 1
+	}
+	_, i = d.VarintAt(b, i)
+	return i
+}
+
+// peekVarint reads the varint at b[i:] (false if there is none).
+func peekVarint(b []byte, i int) (uint64, int, bool) {
+	var v uint64
+	for s := 0; i < len(b) && s < 64; s += 7 {
+		c := b[i]
+		i++
+		v |= uint64(c&0x7f) << s
+		if c < 0x80 {
+			return v, i, true
+		}
+	}
+	return 0, i, false
+}
+
+// CountVarints is the number of varints in b (to size a packed field's slice).
+func CountVarints(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c < 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 // Next reads the next tag; false at the end of the current limit or on error.
@@ -422,9 +828,6 @@ func (d *Decoder) next() bool {
 // Num is the field number of the current field.
 func (d *Decoder) Num() int32 { return d.num }
 
-// Type is the wire type of the current field.
-func (d *Decoder) Type() Type { return d.typ }
-
 // More reports whether bytes remain before the current limit (packed fields).
 func (d *Decoder) More() bool { return d.err == nil && d.pos < d.end }
 
@@ -440,25 +843,9 @@ func (d *Decoder) Varint() uint64 {
 }
 
 func (d *Decoder) varint() uint64 {
-	b := d.buf[d.pos:d.end]
-	var v uint64
-	for i := 0; i < len(b) && i < 10; i++ {
-		c := b[i]
-		v |= uint64(c&0x7f) << (7 * i)
-		if c < 0x80 {
-			if i == 9 && c > 1 {
-				break
-			}
-			d.pos += i + 1
-			return v
-		}
-	}
-	if len(b) < 10 {
-		d.fail(ErrTruncated)
-	} else {
-		d.fail(ErrOverflow)
-	}
-	return 0
+	v, i := d.VarintAt(d.buf[:d.end], d.pos)
+	d.Seek(i)
+	return v
 }
 
 // Fixed32 reads 4 bytes little-endian.
@@ -499,32 +886,6 @@ func (d *Decoder) RawBytes() []byte {
 	return b
 }
 
-// Bytes reads a length-delimited value into a new slice, or a view of the input
-// after UnmarshalOwned (never nil on success).
-func (d *Decoder) Bytes() []byte {
-	b := d.RawBytes()
-	if d.err != nil {
-		return nil
-	}
-	if d.alias {
-		return b
-	}
-	// make+copy as two statements: the compiler allocates without zeroing (makeslicecopy).
-	out := make([]byte, len(b))
-	copy(out, b)
-	return out
-}
-
-// Str reads a length-delimited string; invalid UTF-8 is an error (proto3).
-func (d *Decoder) Str() string {
-	b := d.RawBytes()
-	if !validUTF8(b) {
-		d.fail(ErrInvalidUTF8)
-		return ""
-	}
-	return string(b)
-}
-
 // Enter reads a length prefix and limits the decoder to that many bytes; pass
 // its result to Leave.
 func (d *Decoder) Enter() int {
@@ -561,13 +922,6 @@ func (d *Decoder) EnterMessage() int {
 func (d *Decoder) LeaveMessage(old int) {
 	d.depth--
 	d.Leave(old)
-}
-
-// Message merges a length-delimited message into m.
-func (d *Decoder) Message(m Message) {
-	old := d.EnterMessage()
-	m.UnmarshalFrom(d)
-	d.LeaveMessage(old)
 }
 
 // Skip skips the current field's value.
@@ -641,54 +995,55 @@ func (d *Decoder) skipValue(num int32, typ Type) {
 	}
 }
 
-// validUTF8 is utf8.Valid, faster in wasm on all text: it skips 16 bytes of ASCII or 8 bytes of
-// four 2-byte characters (Latin, Greek, Cyrillic, ...) per step, skips the ASCII before a
-// character outside these paths with one count of trailing zeros, and checks that character
-// inline. (utf8.Valid, and this function's earlier form, fell back to byte-by-byte with a call
-// per character: on mixed text that is twice as slow.)
+// validUTF8 is utf8.Valid, faster in wasm on all but long pure ASCII text (see docs/benchmarks.md):
+// it skips 16 bytes of ASCII or 16 bytes of eight 2-byte characters (Latin, Greek, Cyrillic, ...)
+// per step, skips the ASCII before a character outside these paths with one count of trailing
+// zeros, and checks that character inline. (utf8.Valid falls back to byte by byte with a call per
+// character: on mixed text that is twice as slow.)
 func validUTF8(p []byte) bool {
 	const ascii = 0x8080808080808080
-	for len(p) >= 8 {
-		for len(p) >= 16 {
-			if (load64(p)|load64(p[8:]))&ascii != 0 {
-				break
-			}
-			p = p[16:]
+	i, n := 0, len(p)
+	for i+8 <= n {
+		// 32 bytes a step, one branch each (in Go's wasm every branch is a jump through a table)
+		for i+32 <= n && (loadAt(p, i)|loadAt(p, i+8)|loadAt(p, i+16)|loadAt(p, i+24))&ascii == 0 {
+			i += 32
 		}
-		for len(p) >= 8 { // until ASCII again
-			w := load64(p)
-			if w&ascii == 0 {
-				p = p[8:]
-				break
-			}
-			if twoByteChars(w) {
-				p = p[8:]
-				continue
-			}
-			p = p[bits.TrailingZeros64(w&ascii)>>3:] // the ASCII bytes before the first that is not
-			n := charLen(p)
-			if n == 0 {
+		for i+32 <= n && twoByteChars4(loadAt(p, i), loadAt(p, i+8), loadAt(p, i+16), loadAt(p, i+24)) {
+			i += 32
+		}
+		if i+8 > n {
+			break
+		}
+		switch w := loadAt(p, i); {
+		case w&ascii == 0, twoByteChars(w):
+			i += 8
+		default:
+			i += bits.TrailingZeros64(w&ascii) >> 3 // the ASCII bytes before the first that is not
+			k := charLen(p[i:])
+			if k == 0 {
 				return false
 			}
-			p = p[n:]
+			i += k
 		}
 	}
-	for len(p) > 0 {
-		if p[0] < utf8.RuneSelf {
-			p = p[1:]
+	for i < n {
+		if p[i] < utf8.RuneSelf {
+			i++
 			continue
 		}
-		n := charLen(p)
-		if n == 0 {
+		k := charLen(p[i:])
+		if k == 0 {
 			return false
 		}
-		p = p[n:]
+		i += k
 	}
 	return true
 }
 
-// load64 reads p[0:8] little-endian (p[0] is the low byte).
-func load64(p []byte) uint64 { return *(*uint64)(unsafe.Pointer(&p[:8][0])) }
+// loadAt reads p[i:i+8] little-endian (p[i] is the low byte); the caller checks i+8 <= len(p).
+func loadAt(p []byte, i int) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(p)), i))
+}
 
 // twoByteChars reports whether the 8 bytes of w are four 2-byte characters: leads 110xxxxx at even
 // bytes, continuations 10xxxxxx at odd ones, and no lead below 0xC2 (overlong), i.e. bits 1-4 of
@@ -696,6 +1051,14 @@ func load64(p []byte) uint64 { return *(*uint64)(unsafe.Pointer(&p[:8][0])) }
 func twoByteChars(w uint64) bool {
 	return w&0xC0E0C0E0C0E0C0E0 == 0x80C080C080C080C0 &&
 		(w&0x001E001E001E001E+0x7FFF7FFF7FFF7FFF)&0x8000800080008000 == 0x8000800080008000
+}
+
+// twoByteChars4 is twoByteChars of 4 words at once, without a branch.
+func twoByteChars4(a, b, c, d uint64) bool {
+	const mask, want, leads, carry, top = 0xC0E0C0E0C0E0C0E0, 0x80C080C080C080C0, 0x001E001E001E001E, 0x7FFF7FFF7FFF7FFF, 0x8000800080008000
+	bad := (a&mask ^ want) | (b&mask ^ want) | (c&mask ^ want) | (d&mask ^ want)
+	overlong := (a&leads+carry)&(b&leads+carry)&(c&leads+carry)&(d&leads+carry)&top ^ top
+	return bad|overlong == 0
 }
 
 // charLen is the length of the valid character p starts with (p[0] >= 0x80), or 0 if there is

@@ -100,7 +100,11 @@ func (m *Any) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Any) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.TypeUrl != "" {
@@ -122,39 +126,45 @@ func (m *Any) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Any) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.TypeUrl != "" {
-		e.Tag1(0x0a)
-		e.Str(m.TypeUrl)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.TypeUrl)
 	}
 	if len(m.Value) != 0 {
-		e.Tag1(0x12)
-		e.Bytes(m.Value)
+		b[i] = 0x12
+		i = wire.PutBytes(b, i+1, m.Value)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Any) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.TypeUrl = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				m.Value = d.Bytes()
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // type_url
+			m.TypeUrl, i = d.StrAt(b, i)
+		case 2<<3 | 2: // value
+			m.Value, i = d.BytesAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *Any) GetTypeUrl() string {

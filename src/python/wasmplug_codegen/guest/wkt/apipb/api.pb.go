@@ -90,7 +90,11 @@ func (m *Api) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Api) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Name != "" {
@@ -130,126 +134,180 @@ func (m *Api) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Api) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Name != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Name)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Name)
 	}
 	for _, v := range m.Methods {
-		e.Tag1(0x12)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x12
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	for _, v := range m.Options {
-		e.Tag1(0x1a)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x1a
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Version != "" {
-		e.Tag1(0x22)
-		e.Str(m.Version)
+		b[i] = 0x22
+		i = wire.PutString(b, i+1, m.Version)
 	}
 	if m.SourceContext != nil {
-		e.Tag1(0x2a)
-		e.Varint(uint64(m.SourceContext.CachedSize()))
+		b[i] = 0x2a
+		i = wire.PutVarint(b, i+1, uint64(m.SourceContext.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.SourceContext.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	for _, v := range m.Mixins {
-		e.Tag1(0x32)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x32
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Syntax != 0 {
-		e.Tag1(0x38)
-		e.Varint(uint64(m.Syntax))
+		b[i] = 0x38
+		i = wire.PutVarint(b, i+1, uint64(m.Syntax))
 	}
 	if m.Edition != "" {
-		e.Tag1(0x42)
-		e.Str(m.Edition)
+		b[i] = 0x42
+		i = wire.PutString(b, i+1, m.Edition)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Api) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Name = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				v := new(Method)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Methods = append(m.Methods, v)
-				continue
-			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				v := new(typepb.Option)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Options = append(m.Options, v)
-				continue
-			}
-		case 4:
-			if d.Type() == wire.BytesType {
-				m.Version = d.Str()
-				continue
-			}
-		case 5:
-			if d.Type() == wire.BytesType {
-				if m.SourceContext == nil {
-					m.SourceContext = new(sourcecontextpb.SourceContext)
-				}
-				sub := d.EnterMessage()
-				m.SourceContext.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 6:
-			if d.Type() == wire.BytesType {
-				v := new(Mixin)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Mixins = append(m.Mixins, v)
-				continue
-			}
-		case 7:
-			if d.Type() == wire.VarintType {
-				m.Syntax = typepb.Syntax(d.Varint())
-				continue
-			}
-		case 8:
-			if d.Type() == wire.BytesType {
-				m.Edition = d.Str()
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // name
+			m.Name, i = d.StrAt(b, i)
+		case 2<<3 | 2: // methods
+			i = m.unmarshalMethods(d, b, start, i, tag)
+		case 3<<3 | 2: // options
+			i = m.unmarshalOptions(d, b, start, i, tag)
+		case 4<<3 | 2: // version
+			m.Version, i = d.StrAt(b, i)
+		case 5<<3 | 2: // source_context
+			if m.SourceContext == nil {
+				m.SourceContext = new(sourcecontextpb.SourceContext)
+			}
+			sub := d.EnterAt(b, i)
+			m.SourceContext.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 6<<3 | 2: // mixins
+			i = m.unmarshalMixins(d, b, start, i, tag)
+		case 7<<3 | 0: // syntax
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Syntax = typepb.Syntax(r)
+		case 8<<3 | 2: // edition
+			m.Edition, i = d.StrAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
+}
+
+// unmarshalMethods reads the methods fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Api) unmarshalMethods(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Method, n)
+	if m.Methods == nil {
+		m.Methods = make([]*Method, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Methods = append(m.Methods, v)
+	}
+	return i
+}
+
+// unmarshalOptions reads the options fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Api) unmarshalOptions(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]typepb.Option, n)
+	if m.Options == nil {
+		m.Options = make([]*typepb.Option, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Options = append(m.Options, v)
+	}
+	return i
+}
+
+// unmarshalMixins reads the mixins fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Api) unmarshalMixins(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Mixin, n)
+	if m.Mixins == nil {
+		m.Mixins = make([]*Mixin, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Mixins = append(m.Mixins, v)
+	}
+	return i
 }
 
 func (m *Api) GetName() string {
@@ -367,7 +425,11 @@ func (m *Method) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Method) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Name != "" {
@@ -407,101 +469,129 @@ func (m *Method) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Method) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Name != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Name)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Name)
 	}
 	if m.RequestTypeUrl != "" {
-		e.Tag1(0x12)
-		e.Str(m.RequestTypeUrl)
+		b[i] = 0x12
+		i = wire.PutString(b, i+1, m.RequestTypeUrl)
 	}
 	if m.RequestStreaming {
-		e.Tag1(0x18)
-		e.Bool(m.RequestStreaming)
+		b[i] = 0x18
+		i = wire.PutBool(b, i+1, m.RequestStreaming)
 	}
 	if m.ResponseTypeUrl != "" {
-		e.Tag1(0x22)
-		e.Str(m.ResponseTypeUrl)
+		b[i] = 0x22
+		i = wire.PutString(b, i+1, m.ResponseTypeUrl)
 	}
 	if m.ResponseStreaming {
-		e.Tag1(0x28)
-		e.Bool(m.ResponseStreaming)
+		b[i] = 0x28
+		i = wire.PutBool(b, i+1, m.ResponseStreaming)
 	}
 	for _, v := range m.Options {
-		e.Tag1(0x32)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x32
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Syntax != 0 {
-		e.Tag1(0x38)
-		e.Varint(uint64(m.Syntax))
+		b[i] = 0x38
+		i = wire.PutVarint(b, i+1, uint64(m.Syntax))
 	}
 	if m.Edition != "" {
-		e.Tag1(0x42)
-		e.Str(m.Edition)
+		b[i] = 0x42
+		i = wire.PutString(b, i+1, m.Edition)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Method) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Name = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				m.RequestTypeUrl = d.Str()
-				continue
-			}
-		case 3:
-			if d.Type() == wire.VarintType {
-				m.RequestStreaming = d.Varint() != 0
-				continue
-			}
-		case 4:
-			if d.Type() == wire.BytesType {
-				m.ResponseTypeUrl = d.Str()
-				continue
-			}
-		case 5:
-			if d.Type() == wire.VarintType {
-				m.ResponseStreaming = d.Varint() != 0
-				continue
-			}
-		case 6:
-			if d.Type() == wire.BytesType {
-				v := new(typepb.Option)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Options = append(m.Options, v)
-				continue
-			}
-		case 7:
-			if d.Type() == wire.VarintType {
-				m.Syntax = typepb.Syntax(d.Varint())
-				continue
-			}
-		case 8:
-			if d.Type() == wire.BytesType {
-				m.Edition = d.Str()
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // name
+			m.Name, i = d.StrAt(b, i)
+		case 2<<3 | 2: // request_type_url
+			m.RequestTypeUrl, i = d.StrAt(b, i)
+		case 3<<3 | 0: // request_streaming
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RequestStreaming = r != 0
+		case 4<<3 | 2: // response_type_url
+			m.ResponseTypeUrl, i = d.StrAt(b, i)
+		case 5<<3 | 0: // response_streaming
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.ResponseStreaming = r != 0
+		case 6<<3 | 2: // options
+			i = m.unmarshalOptions(d, b, start, i, tag)
+		case 7<<3 | 0: // syntax
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Syntax = typepb.Syntax(r)
+		case 8<<3 | 2: // edition
+			m.Edition, i = d.StrAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
+}
+
+// unmarshalOptions reads the options fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Method) unmarshalOptions(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]typepb.Option, n)
+	if m.Options == nil {
+		m.Options = make([]*typepb.Option, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Options = append(m.Options, v)
+	}
+	return i
 }
 
 func (m *Method) GetName() string {
@@ -674,7 +764,11 @@ func (m *Mixin) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Mixin) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Name != "" {
@@ -696,39 +790,45 @@ func (m *Mixin) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Mixin) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Name != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Name)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Name)
 	}
 	if m.Root != "" {
-		e.Tag1(0x12)
-		e.Str(m.Root)
+		b[i] = 0x12
+		i = wire.PutString(b, i+1, m.Root)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Mixin) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Name = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				m.Root = d.Str()
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // name
+			m.Name, i = d.StrAt(b, i)
+		case 2<<3 | 2: // root
+			m.Root, i = d.StrAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *Mixin) GetName() string {

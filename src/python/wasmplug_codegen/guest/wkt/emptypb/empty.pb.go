@@ -44,7 +44,11 @@ func (m *Empty) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Empty) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	size += len(m.unknownFields)
@@ -60,17 +64,28 @@ func (m *Empty) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Empty) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
-	e.Raw(m.unknownFields)
+	b, i := e.Space(m.sizeCache)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Empty) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		m.unknownFields = d.Unknown(m.unknownFields)
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
+		}
+		m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
 	}
+	d.Seek(i)
 }

@@ -236,7 +236,11 @@ func (m *FieldMask) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *FieldMask) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	for _, v := range m.Paths {
@@ -255,30 +259,41 @@ func (m *FieldMask) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *FieldMask) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	for _, v := range m.Paths {
-		e.Tag1(0x0a)
-		e.Str(v)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, v)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *FieldMask) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Paths = append(m.Paths, d.Str())
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // paths
+			var r string
+			r, i = d.StrAt(b, i)
+			m.Paths = append(m.Paths, r)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *FieldMask) GetPaths() []string {

@@ -43,7 +43,11 @@ func (m *SourceContext) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *SourceContext) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.FileName != "" {
@@ -62,30 +66,39 @@ func (m *SourceContext) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *SourceContext) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.FileName != "" {
-		e.Tag1(0x0a)
-		e.Str(m.FileName)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.FileName)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *SourceContext) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.FileName = d.Str()
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // file_name
+			m.FileName, i = d.StrAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *SourceContext) GetFileName() string {

@@ -86,7 +86,11 @@ func (m *Struct) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Struct) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if len(m.Fields) > 0 {
@@ -107,86 +111,118 @@ func (m *Struct) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Struct) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if len(m.Fields) > 0 {
-		for _, kv := range wire.SortedStringEntries(m.Fields) {
+		var small [8]wire.Entry[string, *Value]
+		for _, kv := range wire.SortedStringEntries(small[:0], m.Fields) {
 			k, v := kv.Key, kv.Val
-			e.Tag1(0x0a)
-			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())))
-			e.Tag1(0x0a)
-			e.Str(k)
-			e.Tag1(0x12)
-			e.Varint(uint64(v.CachedSize()))
+			n := 1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())
+			b[i] = 0x0a
+			i = wire.PutVarint(b, i+1, uint64(n))
+			b[i] = 0x0a
+			i = wire.PutString(b, i+1, k)
+			b[i] = 0x12
+			i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+			e.Seek(i)
 			if e.Enter(2) {
 				v.MarshalTo(e)
 			}
 			e.Leave(2)
+			i = e.Len()
 		}
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Struct) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				var k string
-				var v *Value
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.BytesType {
-							k = d.Str()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.BytesType {
-							if v == nil {
-								v = new(Value)
-							}
-							sub := d.EnterMessage()
-							v.UnmarshalFrom(d)
-							d.LeaveMessage(sub)
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != "" {
-						e.Tag(1, wire.BytesType)
-						e.Str(k)
-					}
-					if v != nil {
-						e.Tag(2, wire.BytesType)
-						e.Message(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 1, e)
-					continue
-				}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
+		}
+		switch tag {
+		case 1<<3 | 2: // fields
+			i = m.unmarshalFields(d, b, start, i, tag)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
+	}
+	d.Seek(i)
+}
+
+// unmarshalFields reads the fields fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Struct) unmarshalFields(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Value, n)
+	if m.Fields == nil {
+		m.Fields = make(map[string]*Value, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k string
+		var v *Value
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 2:
+				var r string
+				r, j = d.StrAt(p, j)
+				k = r
+			case 2<<3 | 2:
 				if v == nil {
-					v = new(Value)
+					v = &slab[at]
 				}
-				if m.Fields == nil {
-					m.Fields = make(map[string]*Value)
-				}
-				m.Fields[k] = v
-				continue
+				sub := d.EnterAt(p, j)
+				v.UnmarshalFrom(d)
+				j = d.LeaveAt(sub)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
 			}
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != "" {
+				e.Tag(1, wire.BytesType)
+				e.Str(k)
+			}
+			if v != nil {
+				e.Tag(2, wire.BytesType)
+				e.Message(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 1, e)
+			continue
+		}
+		if v == nil {
+			v = &slab[at]
+		}
+		m.Fields[k] = v
 	}
+	return i
 }
 
 func (m *Struct) GetFields() map[string]*Value {
@@ -243,7 +279,11 @@ func (m *Value) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Value) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if x, ok := m.Kind.(*Value_NullValue); ok {
@@ -277,97 +317,113 @@ func (m *Value) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Value) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if x, ok := m.Kind.(*Value_NullValue); ok {
-		e.Tag1(0x08)
-		e.Varint(uint64(x.NullValue))
+		b[i] = 0x08
+		i = wire.PutVarint(b, i+1, uint64(x.NullValue))
 	}
 	if x, ok := m.Kind.(*Value_NumberValue); ok {
-		e.Tag1(0x11)
-		e.Fixed64(math.Float64bits(x.NumberValue))
+		b[i] = 0x11
+		i = wire.PutFixed64(b, i+1, math.Float64bits(x.NumberValue))
 	}
 	if x, ok := m.Kind.(*Value_StringValue); ok {
-		e.Tag1(0x1a)
-		e.Str(x.StringValue)
+		b[i] = 0x1a
+		i = wire.PutString(b, i+1, x.StringValue)
 	}
 	if x, ok := m.Kind.(*Value_BoolValue); ok {
-		e.Tag1(0x20)
-		e.Bool(x.BoolValue)
+		b[i] = 0x20
+		i = wire.PutBool(b, i+1, x.BoolValue)
 	}
 	if x, ok := m.Kind.(*Value_StructValue); ok {
-		e.Tag1(0x2a)
-		e.Varint(uint64(x.StructValue.CachedSize()))
+		b[i] = 0x2a
+		i = wire.PutVarint(b, i+1, uint64(x.StructValue.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			x.StructValue.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if x, ok := m.Kind.(*Value_ListValue); ok {
-		e.Tag1(0x32)
-		e.Varint(uint64(x.ListValue.CachedSize()))
+		b[i] = 0x32
+		i = wire.PutVarint(b, i+1, uint64(x.ListValue.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			x.ListValue.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Value) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.VarintType {
-				m.Kind = &Value_NullValue{NullValue: NullValue(d.Varint())}
-				continue
-			}
-		case 2:
-			if d.Type() == wire.Fixed64Type {
-				m.Kind = &Value_NumberValue{NumberValue: math.Float64frombits(d.Fixed64())}
-				continue
-			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				m.Kind = &Value_StringValue{StringValue: d.Str()}
-				continue
-			}
-		case 4:
-			if d.Type() == wire.VarintType {
-				m.Kind = &Value_BoolValue{BoolValue: d.Varint() != 0}
-				continue
-			}
-		case 5:
-			if d.Type() == wire.BytesType {
-				x, ok := m.Kind.(*Value_StructValue)
-				if !ok || x.StructValue == nil {
-					x = &Value_StructValue{StructValue: new(Struct)}
-					m.Kind = x
-				}
-				sub := d.EnterMessage()
-				x.StructValue.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 6:
-			if d.Type() == wire.BytesType {
-				x, ok := m.Kind.(*Value_ListValue)
-				if !ok || x.ListValue == nil {
-					x = &Value_ListValue{ListValue: new(ListValue)}
-					m.Kind = x
-				}
-				sub := d.EnterMessage()
-				x.ListValue.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 0: // null_value
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Kind = &Value_NullValue{NullValue: NullValue(r)}
+		case 2<<3 | 1: // number_value
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.Kind = &Value_NumberValue{NumberValue: math.Float64frombits(r)}
+		case 3<<3 | 2: // string_value
+			var r string
+			r, i = d.StrAt(b, i)
+			m.Kind = &Value_StringValue{StringValue: r}
+		case 4<<3 | 0: // bool_value
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Kind = &Value_BoolValue{BoolValue: r != 0}
+		case 5<<3 | 2: // struct_value
+			x, ok := m.Kind.(*Value_StructValue)
+			if !ok || x.StructValue == nil {
+				x = &Value_StructValue{StructValue: new(Struct)}
+				m.Kind = x
+			}
+			sub := d.EnterAt(b, i)
+			x.StructValue.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 6<<3 | 2: // list_value
+			x, ok := m.Kind.(*Value_ListValue)
+			if !ok || x.ListValue == nil {
+				x = &Value_ListValue{ListValue: new(ListValue)}
+				m.Kind = x
+			}
+			sub := d.EnterAt(b, i)
+			x.ListValue.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *Value) GetKind() isValue_Kind {
@@ -502,7 +558,11 @@ func (m *ListValue) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *ListValue) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	for _, v := range m.Values {
@@ -521,38 +581,66 @@ func (m *ListValue) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *ListValue) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	for _, v := range m.Values {
-		e.Tag1(0x0a)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x0a
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *ListValue) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				v := new(Value)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Values = append(m.Values, v)
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // values
+			i = m.unmarshalValues(d, b, start, i, tag)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
+}
+
+// unmarshalValues reads the values fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *ListValue) unmarshalValues(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Value, n)
+	if m.Values == nil {
+		m.Values = make([]*Value, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Values = append(m.Values, v)
+	}
+	return i
 }
 
 func (m *ListValue) GetValues() []*Value {

@@ -174,7 +174,11 @@ func (m *Type) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Type) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Name != "" {
@@ -211,109 +215,149 @@ func (m *Type) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Type) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Name != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Name)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Name)
 	}
 	for _, v := range m.Fields {
-		e.Tag1(0x12)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x12
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	for _, v := range m.Oneofs {
-		e.Tag1(0x1a)
-		e.Str(v)
+		b[i] = 0x1a
+		i = wire.PutString(b, i+1, v)
 	}
 	for _, v := range m.Options {
-		e.Tag1(0x22)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x22
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.SourceContext != nil {
-		e.Tag1(0x2a)
-		e.Varint(uint64(m.SourceContext.CachedSize()))
+		b[i] = 0x2a
+		i = wire.PutVarint(b, i+1, uint64(m.SourceContext.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.SourceContext.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Syntax != 0 {
-		e.Tag1(0x30)
-		e.Varint(uint64(m.Syntax))
+		b[i] = 0x30
+		i = wire.PutVarint(b, i+1, uint64(m.Syntax))
 	}
 	if m.Edition != "" {
-		e.Tag1(0x3a)
-		e.Str(m.Edition)
+		b[i] = 0x3a
+		i = wire.PutString(b, i+1, m.Edition)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Type) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Name = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				v := new(Field)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Fields = append(m.Fields, v)
-				continue
-			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				m.Oneofs = append(m.Oneofs, d.Str())
-				continue
-			}
-		case 4:
-			if d.Type() == wire.BytesType {
-				v := new(Option)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Options = append(m.Options, v)
-				continue
-			}
-		case 5:
-			if d.Type() == wire.BytesType {
-				if m.SourceContext == nil {
-					m.SourceContext = new(sourcecontextpb.SourceContext)
-				}
-				sub := d.EnterMessage()
-				m.SourceContext.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 6:
-			if d.Type() == wire.VarintType {
-				m.Syntax = Syntax(d.Varint())
-				continue
-			}
-		case 7:
-			if d.Type() == wire.BytesType {
-				m.Edition = d.Str()
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // name
+			m.Name, i = d.StrAt(b, i)
+		case 2<<3 | 2: // fields
+			i = m.unmarshalFields(d, b, start, i, tag)
+		case 3<<3 | 2: // oneofs
+			var r string
+			r, i = d.StrAt(b, i)
+			m.Oneofs = append(m.Oneofs, r)
+		case 4<<3 | 2: // options
+			i = m.unmarshalOptions(d, b, start, i, tag)
+		case 5<<3 | 2: // source_context
+			if m.SourceContext == nil {
+				m.SourceContext = new(sourcecontextpb.SourceContext)
+			}
+			sub := d.EnterAt(b, i)
+			m.SourceContext.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 6<<3 | 0: // syntax
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Syntax = Syntax(r)
+		case 7<<3 | 2: // edition
+			m.Edition, i = d.StrAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
+}
+
+// unmarshalFields reads the fields fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Type) unmarshalFields(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Field, n)
+	if m.Fields == nil {
+		m.Fields = make([]*Field, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Fields = append(m.Fields, v)
+	}
+	return i
+}
+
+// unmarshalOptions reads the options fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Type) unmarshalOptions(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Option, n)
+	if m.Options == nil {
+		m.Options = make([]*Option, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Options = append(m.Options, v)
+	}
+	return i
 }
 
 func (m *Type) GetName() string {
@@ -424,7 +468,11 @@ func (m *Field) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Field) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Kind != 0 {
@@ -470,119 +518,155 @@ func (m *Field) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Field) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Kind != 0 {
-		e.Tag1(0x08)
-		e.Varint(uint64(m.Kind))
+		b[i] = 0x08
+		i = wire.PutVarint(b, i+1, uint64(m.Kind))
 	}
 	if m.Cardinality != 0 {
-		e.Tag1(0x10)
-		e.Varint(uint64(m.Cardinality))
+		b[i] = 0x10
+		i = wire.PutVarint(b, i+1, uint64(m.Cardinality))
 	}
 	if m.Number != 0 {
-		e.Tag1(0x18)
-		e.Varint(uint64(m.Number))
+		b[i] = 0x18
+		i = wire.PutVarint(b, i+1, uint64(m.Number))
 	}
 	if m.Name != "" {
-		e.Tag1(0x22)
-		e.Str(m.Name)
+		b[i] = 0x22
+		i = wire.PutString(b, i+1, m.Name)
 	}
 	if m.TypeUrl != "" {
-		e.Tag1(0x32)
-		e.Str(m.TypeUrl)
+		b[i] = 0x32
+		i = wire.PutString(b, i+1, m.TypeUrl)
 	}
 	if m.OneofIndex != 0 {
-		e.Tag1(0x38)
-		e.Varint(uint64(m.OneofIndex))
+		b[i] = 0x38
+		i = wire.PutVarint(b, i+1, uint64(m.OneofIndex))
 	}
 	if m.Packed {
-		e.Tag1(0x40)
-		e.Bool(m.Packed)
+		b[i] = 0x40
+		i = wire.PutBool(b, i+1, m.Packed)
 	}
 	for _, v := range m.Options {
-		e.Tag1(0x4a)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x4a
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.JsonName != "" {
-		e.Tag1(0x52)
-		e.Str(m.JsonName)
+		b[i] = 0x52
+		i = wire.PutString(b, i+1, m.JsonName)
 	}
 	if m.DefaultValue != "" {
-		e.Tag1(0x5a)
-		e.Str(m.DefaultValue)
+		b[i] = 0x5a
+		i = wire.PutString(b, i+1, m.DefaultValue)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Field) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.VarintType {
-				m.Kind = Field_Kind(d.Varint())
-				continue
-			}
-		case 2:
-			if d.Type() == wire.VarintType {
-				m.Cardinality = Field_Cardinality(d.Varint())
-				continue
-			}
-		case 3:
-			if d.Type() == wire.VarintType {
-				m.Number = int32(d.Varint())
-				continue
-			}
-		case 4:
-			if d.Type() == wire.BytesType {
-				m.Name = d.Str()
-				continue
-			}
-		case 6:
-			if d.Type() == wire.BytesType {
-				m.TypeUrl = d.Str()
-				continue
-			}
-		case 7:
-			if d.Type() == wire.VarintType {
-				m.OneofIndex = int32(d.Varint())
-				continue
-			}
-		case 8:
-			if d.Type() == wire.VarintType {
-				m.Packed = d.Varint() != 0
-				continue
-			}
-		case 9:
-			if d.Type() == wire.BytesType {
-				v := new(Option)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Options = append(m.Options, v)
-				continue
-			}
-		case 10:
-			if d.Type() == wire.BytesType {
-				m.JsonName = d.Str()
-				continue
-			}
-		case 11:
-			if d.Type() == wire.BytesType {
-				m.DefaultValue = d.Str()
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 0: // kind
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Kind = Field_Kind(r)
+		case 2<<3 | 0: // cardinality
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Cardinality = Field_Cardinality(r)
+		case 3<<3 | 0: // number
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Number = int32(r)
+		case 4<<3 | 2: // name
+			m.Name, i = d.StrAt(b, i)
+		case 6<<3 | 2: // type_url
+			m.TypeUrl, i = d.StrAt(b, i)
+		case 7<<3 | 0: // oneof_index
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.OneofIndex = int32(r)
+		case 8<<3 | 0: // packed
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Packed = r != 0
+		case 9<<3 | 2: // options
+			i = m.unmarshalOptions(d, b, start, i, tag)
+		case 10<<3 | 2: // json_name
+			m.JsonName, i = d.StrAt(b, i)
+		case 11<<3 | 2: // default_value
+			m.DefaultValue, i = d.StrAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
+}
+
+// unmarshalOptions reads the options fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Field) unmarshalOptions(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Option, n)
+	if m.Options == nil {
+		m.Options = make([]*Option, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Options = append(m.Options, v)
+	}
+	return i
 }
 
 func (m *Field) GetKind() Field_Kind {
@@ -704,7 +788,11 @@ func (m *Enum) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Enum) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Name != "" {
@@ -738,100 +826,141 @@ func (m *Enum) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Enum) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Name != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Name)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Name)
 	}
 	for _, v := range m.Enumvalue {
-		e.Tag1(0x12)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x12
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	for _, v := range m.Options {
-		e.Tag1(0x1a)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x1a
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.SourceContext != nil {
-		e.Tag1(0x22)
-		e.Varint(uint64(m.SourceContext.CachedSize()))
+		b[i] = 0x22
+		i = wire.PutVarint(b, i+1, uint64(m.SourceContext.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.SourceContext.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Syntax != 0 {
-		e.Tag1(0x28)
-		e.Varint(uint64(m.Syntax))
+		b[i] = 0x28
+		i = wire.PutVarint(b, i+1, uint64(m.Syntax))
 	}
 	if m.Edition != "" {
-		e.Tag1(0x32)
-		e.Str(m.Edition)
+		b[i] = 0x32
+		i = wire.PutString(b, i+1, m.Edition)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Enum) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Name = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				v := new(EnumValue)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Enumvalue = append(m.Enumvalue, v)
-				continue
-			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				v := new(Option)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Options = append(m.Options, v)
-				continue
-			}
-		case 4:
-			if d.Type() == wire.BytesType {
-				if m.SourceContext == nil {
-					m.SourceContext = new(sourcecontextpb.SourceContext)
-				}
-				sub := d.EnterMessage()
-				m.SourceContext.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 5:
-			if d.Type() == wire.VarintType {
-				m.Syntax = Syntax(d.Varint())
-				continue
-			}
-		case 6:
-			if d.Type() == wire.BytesType {
-				m.Edition = d.Str()
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // name
+			m.Name, i = d.StrAt(b, i)
+		case 2<<3 | 2: // enumvalue
+			i = m.unmarshalEnumvalue(d, b, start, i, tag)
+		case 3<<3 | 2: // options
+			i = m.unmarshalOptions(d, b, start, i, tag)
+		case 4<<3 | 2: // source_context
+			if m.SourceContext == nil {
+				m.SourceContext = new(sourcecontextpb.SourceContext)
+			}
+			sub := d.EnterAt(b, i)
+			m.SourceContext.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 5<<3 | 0: // syntax
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Syntax = Syntax(r)
+		case 6<<3 | 2: // edition
+			m.Edition, i = d.StrAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
+}
+
+// unmarshalEnumvalue reads the enumvalue fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Enum) unmarshalEnumvalue(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]EnumValue, n)
+	if m.Enumvalue == nil {
+		m.Enumvalue = make([]*EnumValue, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Enumvalue = append(m.Enumvalue, v)
+	}
+	return i
+}
+
+// unmarshalOptions reads the options fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Enum) unmarshalOptions(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Option, n)
+	if m.Options == nil {
+		m.Options = make([]*Option, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Options = append(m.Options, v)
+	}
+	return i
 }
 
 func (m *Enum) GetName() string {
@@ -919,7 +1048,11 @@ func (m *EnumValue) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *EnumValue) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Name != "" {
@@ -944,56 +1077,85 @@ func (m *EnumValue) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *EnumValue) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Name != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Name)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Name)
 	}
 	if m.Number != 0 {
-		e.Tag1(0x10)
-		e.Varint(uint64(m.Number))
+		b[i] = 0x10
+		i = wire.PutVarint(b, i+1, uint64(m.Number))
 	}
 	for _, v := range m.Options {
-		e.Tag1(0x1a)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x1a
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *EnumValue) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Name = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.VarintType {
-				m.Number = int32(d.Varint())
-				continue
-			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				v := new(Option)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Options = append(m.Options, v)
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // name
+			m.Name, i = d.StrAt(b, i)
+		case 2<<3 | 0: // number
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Number = int32(r)
+		case 3<<3 | 2: // options
+			i = m.unmarshalOptions(d, b, start, i, tag)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
+}
+
+// unmarshalOptions reads the options fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *EnumValue) unmarshalOptions(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]Option, n)
+	if m.Options == nil {
+		m.Options = make([]*Option, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Options = append(m.Options, v)
+	}
+	return i
 }
 
 func (m *EnumValue) GetName() string {
@@ -1064,7 +1226,11 @@ func (m *Option) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Option) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Name != "" {
@@ -1086,48 +1252,56 @@ func (m *Option) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Option) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Name != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Name)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Name)
 	}
 	if m.Value != nil {
-		e.Tag1(0x12)
-		e.Varint(uint64(m.Value.CachedSize()))
+		b[i] = 0x12
+		i = wire.PutVarint(b, i+1, uint64(m.Value.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Value.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Option) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Name = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				if m.Value == nil {
-					m.Value = new(anypb.Any)
-				}
-				sub := d.EnterMessage()
-				m.Value.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // name
+			m.Name, i = d.StrAt(b, i)
+		case 2<<3 | 2: // value
+			if m.Value == nil {
+				m.Value = new(anypb.Any)
+			}
+			sub := d.EnterAt(b, i)
+			m.Value.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *Option) GetName() string {

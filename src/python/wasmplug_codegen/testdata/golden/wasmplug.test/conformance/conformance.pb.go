@@ -217,7 +217,11 @@ func (m *AllTypes) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *AllTypes) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if math.Float64bits(m.FDouble) != 0 {
@@ -539,109 +543,120 @@ func (m *AllTypes) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if math.Float64bits(m.FDouble) != 0 {
-		e.Tag1(0x09)
-		e.Fixed64(math.Float64bits(m.FDouble))
+		b[i] = 0x09
+		i = wire.PutFixed64(b, i+1, math.Float64bits(m.FDouble))
 	}
 	if math.Float32bits(m.FFloat) != 0 {
-		e.Tag1(0x15)
-		e.Fixed32(math.Float32bits(m.FFloat))
+		b[i] = 0x15
+		i = wire.PutFixed32(b, i+1, math.Float32bits(m.FFloat))
 	}
 	if m.FInt64 != 0 {
-		e.Tag1(0x18)
-		e.Varint(uint64(m.FInt64))
+		b[i] = 0x18
+		i = wire.PutVarint(b, i+1, uint64(m.FInt64))
 	}
 	if m.FUint64 != 0 {
-		e.Tag1(0x20)
-		e.Varint(m.FUint64)
+		b[i] = 0x20
+		i = wire.PutVarint(b, i+1, m.FUint64)
 	}
 	if m.FInt32 != 0 {
-		e.Tag1(0x28)
-		e.Varint(uint64(m.FInt32))
+		b[i] = 0x28
+		i = wire.PutVarint(b, i+1, uint64(m.FInt32))
 	}
 	if m.FFixed64 != 0 {
-		e.Tag1(0x31)
-		e.Fixed64(m.FFixed64)
+		b[i] = 0x31
+		i = wire.PutFixed64(b, i+1, m.FFixed64)
 	}
 	if m.FFixed32 != 0 {
-		e.Tag1(0x3d)
-		e.Fixed32(m.FFixed32)
+		b[i] = 0x3d
+		i = wire.PutFixed32(b, i+1, m.FFixed32)
 	}
 	if m.FBool {
-		e.Tag1(0x40)
-		e.Bool(m.FBool)
+		b[i] = 0x40
+		i = wire.PutBool(b, i+1, m.FBool)
 	}
 	if m.FString != "" {
-		e.Tag1(0x4a)
-		e.Str(m.FString)
+		b[i] = 0x4a
+		i = wire.PutString(b, i+1, m.FString)
 	}
 	if len(m.FBytes) != 0 {
-		e.Tag1(0x52)
-		e.Bytes(m.FBytes)
+		b[i] = 0x52
+		i = wire.PutBytes(b, i+1, m.FBytes)
 	}
 	if m.FUint32 != 0 {
-		e.Tag1(0x58)
-		e.Varint(uint64(m.FUint32))
+		b[i] = 0x58
+		i = wire.PutVarint(b, i+1, uint64(m.FUint32))
 	}
 	if m.FSfixed32 != 0 {
-		e.Tag1(0x65)
-		e.Fixed32(uint32(m.FSfixed32))
+		b[i] = 0x65
+		i = wire.PutFixed32(b, i+1, uint32(m.FSfixed32))
 	}
 	if m.FSfixed64 != 0 {
-		e.Tag1(0x69)
-		e.Fixed64(uint64(m.FSfixed64))
+		b[i] = 0x69
+		i = wire.PutFixed64(b, i+1, uint64(m.FSfixed64))
 	}
 	if m.FSint32 != 0 {
-		e.Tag1(0x70)
-		e.Varint(wire.EncodeZigZag(int64(m.FSint32)))
+		b[i] = 0x70
+		i = wire.PutVarint(b, i+1, wire.EncodeZigZag(int64(m.FSint32)))
 	}
 	if m.FSint64 != 0 {
-		e.Tag1(0x78)
-		e.Varint(wire.EncodeZigZag(m.FSint64))
+		b[i] = 0x78
+		i = wire.PutVarint(b, i+1, wire.EncodeZigZag(m.FSint64))
 	}
 	if m.FEnum != 0 {
-		e.Tag2(0x80, 0x01)
-		e.Varint(uint64(m.FEnum))
+		b[i] = 0x80
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(m.FEnum))
 	}
 	if m.FNested != nil {
-		e.Tag2(0x8a, 0x01)
-		e.Varint(uint64(m.FNested.CachedSize()))
+		b[i] = 0x8a
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(m.FNested.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.FNested.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.FNestedEnum != 0 {
-		e.Tag2(0x90, 0x01)
-		e.Varint(uint64(m.FNestedEnum))
+		b[i] = 0x90
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(m.FNestedEnum))
 	}
 	if m.FAliased != 0 {
-		e.Tag2(0x98, 0x01)
-		e.Varint(uint64(m.FAliased))
+		b[i] = 0x98
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(m.FAliased))
 	}
 	for _, v := range m.RUnpackedBool {
-		e.Tag2(0xa0, 0x01)
-		e.Bool(v)
+		b[i] = 0xa0
+		b[i+1] = 0x01
+		i = wire.PutBool(b, i+2, v)
 	}
 	if len(m.RDouble) > 0 {
 		p := 8 * len(m.RDouble)
-		e.Tag2(0xaa, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xaa
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RDouble {
-			e.Fixed64(math.Float64bits(v))
+			i = wire.PutFixed64(b, i, math.Float64bits(v))
 		}
 	}
 	if len(m.RFloat) > 0 {
 		p := 4 * len(m.RFloat)
-		e.Tag2(0xb2, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xb2
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RFloat {
-			e.Fixed32(math.Float32bits(v))
+			i = wire.PutFixed32(b, i, math.Float32bits(v))
 		}
 	}
 	if len(m.RInt64) > 0 {
@@ -649,10 +664,11 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RInt64 {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag2(0xba, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xba
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RInt64 {
-			e.Varint(uint64(v))
+			i = wire.PutVarint(b, i, uint64(v))
 		}
 	}
 	if len(m.RUint64) > 0 {
@@ -660,10 +676,11 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RUint64 {
 			p += wire.SizeVarint(v)
 		}
-		e.Tag2(0xc2, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xc2
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RUint64 {
-			e.Varint(v)
+			i = wire.PutVarint(b, i, v)
 		}
 	}
 	if len(m.RInt32) > 0 {
@@ -671,69 +688,78 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RInt32 {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag2(0xca, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xca
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RInt32 {
-			e.Varint(uint64(v))
+			i = wire.PutVarint(b, i, uint64(v))
 		}
 	}
 	if len(m.RFixed64) > 0 {
 		p := 8 * len(m.RFixed64)
-		e.Tag2(0xd2, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xd2
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RFixed64 {
-			e.Fixed64(v)
+			i = wire.PutFixed64(b, i, v)
 		}
 	}
 	if len(m.RFixed32) > 0 {
 		p := 4 * len(m.RFixed32)
-		e.Tag2(0xda, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xda
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RFixed32 {
-			e.Fixed32(v)
+			i = wire.PutFixed32(b, i, v)
 		}
 	}
 	if len(m.RBool) > 0 {
 		p := 1 * len(m.RBool)
-		e.Tag2(0xe2, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xe2
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RBool {
-			e.Bool(v)
+			i = wire.PutBool(b, i, v)
 		}
 	}
 	for _, v := range m.RString {
-		e.Tag2(0xea, 0x01)
-		e.Str(v)
+		b[i] = 0xea
+		b[i+1] = 0x01
+		i = wire.PutString(b, i+2, v)
 	}
 	for _, v := range m.RBytes {
-		e.Tag2(0xf2, 0x01)
-		e.Bytes(v)
+		b[i] = 0xf2
+		b[i+1] = 0x01
+		i = wire.PutBytes(b, i+2, v)
 	}
 	if len(m.RUint32) > 0 {
 		p := 0
 		for _, v := range m.RUint32 {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag2(0xfa, 0x01)
-		e.Varint(uint64(p))
+		b[i] = 0xfa
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RUint32 {
-			e.Varint(uint64(v))
+			i = wire.PutVarint(b, i, uint64(v))
 		}
 	}
 	if len(m.RSfixed32) > 0 {
 		p := 4 * len(m.RSfixed32)
-		e.Tag2(0x82, 0x02)
-		e.Varint(uint64(p))
+		b[i] = 0x82
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RSfixed32 {
-			e.Fixed32(uint32(v))
+			i = wire.PutFixed32(b, i, uint32(v))
 		}
 	}
 	if len(m.RSfixed64) > 0 {
 		p := 8 * len(m.RSfixed64)
-		e.Tag2(0x8a, 0x02)
-		e.Varint(uint64(p))
+		b[i] = 0x8a
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RSfixed64 {
-			e.Fixed64(uint64(v))
+			i = wire.PutFixed64(b, i, uint64(v))
 		}
 	}
 	if len(m.RSint32) > 0 {
@@ -741,10 +767,11 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RSint32 {
 			p += wire.SizeVarint(wire.EncodeZigZag(int64(v)))
 		}
-		e.Tag2(0x92, 0x02)
-		e.Varint(uint64(p))
+		b[i] = 0x92
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RSint32 {
-			e.Varint(wire.EncodeZigZag(int64(v)))
+			i = wire.PutVarint(b, i, wire.EncodeZigZag(int64(v)))
 		}
 	}
 	if len(m.RSint64) > 0 {
@@ -752,10 +779,11 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.RSint64 {
 			p += wire.SizeVarint(wire.EncodeZigZag(v))
 		}
-		e.Tag2(0x9a, 0x02)
-		e.Varint(uint64(p))
+		b[i] = 0x9a
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.RSint64 {
-			e.Varint(wire.EncodeZigZag(v))
+			i = wire.PutVarint(b, i, wire.EncodeZigZag(v))
 		}
 	}
 	if len(m.REnum) > 0 {
@@ -763,1579 +791,2240 @@ func (m *AllTypes) MarshalTo(e *wire.Encoder) {
 		for _, v := range m.REnum {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag2(0xa2, 0x02)
-		e.Varint(uint64(p))
+		b[i] = 0xa2
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(p))
 		for _, v := range m.REnum {
-			e.Varint(uint64(v))
+			i = wire.PutVarint(b, i, uint64(v))
 		}
 	}
 	for _, v := range m.RNested {
-		e.Tag2(0xaa, 0x02)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0xaa
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	for _, v := range m.RUnpacked {
-		e.Tag2(0xb0, 0x02)
-		e.Varint(uint64(v))
+		b[i] = 0xb0
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(v))
 	}
 	for _, v := range m.RUnpackedDouble {
-		e.Tag2(0xb9, 0x02)
-		e.Fixed64(math.Float64bits(v))
+		b[i] = 0xb9
+		b[i+1] = 0x02
+		i = wire.PutFixed64(b, i+2, math.Float64bits(v))
 	}
 	for _, v := range m.RUnpackedFixed32 {
-		e.Tag2(0xc5, 0x02)
-		e.Fixed32(v)
+		b[i] = 0xc5
+		b[i+1] = 0x02
+		i = wire.PutFixed32(b, i+2, v)
 	}
 	if m.ODouble != nil {
-		e.Tag2(0xc9, 0x02)
-		e.Fixed64(math.Float64bits(*m.ODouble))
+		b[i] = 0xc9
+		b[i+1] = 0x02
+		i = wire.PutFixed64(b, i+2, math.Float64bits(*m.ODouble))
 	}
 	if m.OFloat != nil {
-		e.Tag2(0xd5, 0x02)
-		e.Fixed32(math.Float32bits(*m.OFloat))
+		b[i] = 0xd5
+		b[i+1] = 0x02
+		i = wire.PutFixed32(b, i+2, math.Float32bits(*m.OFloat))
 	}
 	if m.OInt64 != nil {
-		e.Tag2(0xd8, 0x02)
-		e.Varint(uint64(*m.OInt64))
+		b[i] = 0xd8
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(*m.OInt64))
 	}
 	if m.OUint64 != nil {
-		e.Tag2(0xe0, 0x02)
-		e.Varint(*m.OUint64)
+		b[i] = 0xe0
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, *m.OUint64)
 	}
 	if m.OInt32 != nil {
-		e.Tag2(0xe8, 0x02)
-		e.Varint(uint64(*m.OInt32))
+		b[i] = 0xe8
+		b[i+1] = 0x02
+		i = wire.PutVarint(b, i+2, uint64(*m.OInt32))
 	}
 	if m.OFixed64 != nil {
-		e.Tag2(0xf1, 0x02)
-		e.Fixed64(*m.OFixed64)
+		b[i] = 0xf1
+		b[i+1] = 0x02
+		i = wire.PutFixed64(b, i+2, *m.OFixed64)
 	}
 	if m.OFixed32 != nil {
-		e.Tag2(0xfd, 0x02)
-		e.Fixed32(*m.OFixed32)
+		b[i] = 0xfd
+		b[i+1] = 0x02
+		i = wire.PutFixed32(b, i+2, *m.OFixed32)
 	}
 	if m.OBool != nil {
-		e.Tag2(0x80, 0x03)
-		e.Bool(*m.OBool)
+		b[i] = 0x80
+		b[i+1] = 0x03
+		i = wire.PutBool(b, i+2, *m.OBool)
 	}
 	if m.OString != nil {
-		e.Tag2(0x8a, 0x03)
-		e.Str(*m.OString)
+		b[i] = 0x8a
+		b[i+1] = 0x03
+		i = wire.PutString(b, i+2, *m.OString)
 	}
 	if m.OBytes != nil {
-		e.Tag2(0x92, 0x03)
-		e.Bytes(m.OBytes)
+		b[i] = 0x92
+		b[i+1] = 0x03
+		i = wire.PutBytes(b, i+2, m.OBytes)
 	}
 	if m.OUint32 != nil {
-		e.Tag2(0x98, 0x03)
-		e.Varint(uint64(*m.OUint32))
+		b[i] = 0x98
+		b[i+1] = 0x03
+		i = wire.PutVarint(b, i+2, uint64(*m.OUint32))
 	}
 	if m.OSfixed32 != nil {
-		e.Tag2(0xa5, 0x03)
-		e.Fixed32(uint32(*m.OSfixed32))
+		b[i] = 0xa5
+		b[i+1] = 0x03
+		i = wire.PutFixed32(b, i+2, uint32(*m.OSfixed32))
 	}
 	if m.OSfixed64 != nil {
-		e.Tag2(0xa9, 0x03)
-		e.Fixed64(uint64(*m.OSfixed64))
+		b[i] = 0xa9
+		b[i+1] = 0x03
+		i = wire.PutFixed64(b, i+2, uint64(*m.OSfixed64))
 	}
 	if m.OSint32 != nil {
-		e.Tag2(0xb0, 0x03)
-		e.Varint(wire.EncodeZigZag(int64(*m.OSint32)))
+		b[i] = 0xb0
+		b[i+1] = 0x03
+		i = wire.PutVarint(b, i+2, wire.EncodeZigZag(int64(*m.OSint32)))
 	}
 	if m.OSint64 != nil {
-		e.Tag2(0xb8, 0x03)
-		e.Varint(wire.EncodeZigZag(*m.OSint64))
+		b[i] = 0xb8
+		b[i+1] = 0x03
+		i = wire.PutVarint(b, i+2, wire.EncodeZigZag(*m.OSint64))
 	}
 	if m.OEnum != nil {
-		e.Tag2(0xc0, 0x03)
-		e.Varint(uint64(*m.OEnum))
+		b[i] = 0xc0
+		b[i+1] = 0x03
+		i = wire.PutVarint(b, i+2, uint64(*m.OEnum))
 	}
 	if m.ONested != nil {
-		e.Tag2(0xca, 0x03)
-		e.Varint(uint64(m.ONested.CachedSize()))
+		b[i] = 0xca
+		b[i+1] = 0x03
+		i = wire.PutVarint(b, i+2, uint64(m.ONested.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.ONested.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if len(m.MInt32) > 0 {
-		for _, kv := range wire.SortedEntries(m.MInt32) {
+		var small [8]wire.Entry[int32, string]
+		for _, kv := range wire.SortedEntries(small[:0], m.MInt32) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xea, 0x03)
-			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeBytes(len(v))))
-			e.Tag1(0x08)
-			e.Varint(uint64(k))
-			e.Tag1(0x12)
-			e.Str(v)
+			n := 1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeBytes(len(v))
+			b[i] = 0xea
+			b[i+1] = 0x03
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutVarint(b, i+1, uint64(k))
+			b[i] = 0x12
+			i = wire.PutString(b, i+1, v)
 		}
 	}
 	if len(m.MInt64) > 0 {
-		for _, kv := range wire.SortedEntries(m.MInt64) {
+		var small [8]wire.Entry[int64, []byte]
+		for _, kv := range wire.SortedEntries(small[:0], m.MInt64) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xf2, 0x03)
-			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeBytes(len(v))))
-			e.Tag1(0x08)
-			e.Varint(uint64(k))
-			e.Tag1(0x12)
-			e.Bytes(v)
+			n := 1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeBytes(len(v))
+			b[i] = 0xf2
+			b[i+1] = 0x03
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutVarint(b, i+1, uint64(k))
+			b[i] = 0x12
+			i = wire.PutBytes(b, i+1, v)
 		}
 	}
 	if len(m.MUint32) > 0 {
-		for _, kv := range wire.SortedEntries(m.MUint32) {
+		var small [8]wire.Entry[uint32, float64]
+		for _, kv := range wire.SortedEntries(small[:0], m.MUint32) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xfa, 0x03)
-			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + 8))
-			e.Tag1(0x08)
-			e.Varint(uint64(k))
-			e.Tag1(0x11)
-			e.Fixed64(math.Float64bits(v))
+			n := 1 + wire.SizeVarint(uint64(k)) + 1 + 8
+			b[i] = 0xfa
+			b[i+1] = 0x03
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutVarint(b, i+1, uint64(k))
+			b[i] = 0x11
+			i = wire.PutFixed64(b, i+1, math.Float64bits(v))
 		}
 	}
 	if len(m.MUint64) > 0 {
-		for _, kv := range wire.SortedEntries(m.MUint64) {
+		var small [8]wire.Entry[uint64, float32]
+		for _, kv := range wire.SortedEntries(small[:0], m.MUint64) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0x82, 0x04)
-			e.Varint(uint64(1 + wire.SizeVarint(k) + 1 + 4))
-			e.Tag1(0x08)
-			e.Varint(k)
-			e.Tag1(0x15)
-			e.Fixed32(math.Float32bits(v))
+			n := 1 + wire.SizeVarint(k) + 1 + 4
+			b[i] = 0x82
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutVarint(b, i+1, k)
+			b[i] = 0x15
+			i = wire.PutFixed32(b, i+1, math.Float32bits(v))
 		}
 	}
 	if len(m.MSint32) > 0 {
-		for _, kv := range wire.SortedEntries(m.MSint32) {
+		var small [8]wire.Entry[int32, int64]
+		for _, kv := range wire.SortedEntries(small[:0], m.MSint32) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0x8a, 0x04)
-			e.Varint(uint64(1 + wire.SizeVarint(wire.EncodeZigZag(int64(k))) + 1 + wire.SizeVarint(wire.EncodeZigZag(v))))
-			e.Tag1(0x08)
-			e.Varint(wire.EncodeZigZag(int64(k)))
-			e.Tag1(0x10)
-			e.Varint(wire.EncodeZigZag(v))
+			n := 1 + wire.SizeVarint(wire.EncodeZigZag(int64(k))) + 1 + wire.SizeVarint(wire.EncodeZigZag(v))
+			b[i] = 0x8a
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutVarint(b, i+1, wire.EncodeZigZag(int64(k)))
+			b[i] = 0x10
+			i = wire.PutVarint(b, i+1, wire.EncodeZigZag(v))
 		}
 	}
 	if len(m.MSint64) > 0 {
-		for _, kv := range wire.SortedEntries(m.MSint64) {
+		var small [8]wire.Entry[int64, int32]
+		for _, kv := range wire.SortedEntries(small[:0], m.MSint64) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0x92, 0x04)
-			e.Varint(uint64(1 + wire.SizeVarint(wire.EncodeZigZag(k)) + 1 + wire.SizeVarint(wire.EncodeZigZag(int64(v)))))
-			e.Tag1(0x08)
-			e.Varint(wire.EncodeZigZag(k))
-			e.Tag1(0x10)
-			e.Varint(wire.EncodeZigZag(int64(v)))
+			n := 1 + wire.SizeVarint(wire.EncodeZigZag(k)) + 1 + wire.SizeVarint(wire.EncodeZigZag(int64(v)))
+			b[i] = 0x92
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutVarint(b, i+1, wire.EncodeZigZag(k))
+			b[i] = 0x10
+			i = wire.PutVarint(b, i+1, wire.EncodeZigZag(int64(v)))
 		}
 	}
 	if len(m.MFixed32) > 0 {
-		for _, kv := range wire.SortedEntries(m.MFixed32) {
+		var small [8]wire.Entry[uint32, uint64]
+		for _, kv := range wire.SortedEntries(small[:0], m.MFixed32) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0x9a, 0x04)
-			e.Varint(uint64(1 + 4 + 1 + 8))
-			e.Tag1(0x0d)
-			e.Fixed32(k)
-			e.Tag1(0x11)
-			e.Fixed64(v)
+			n := 1 + 4 + 1 + 8
+			b[i] = 0x9a
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x0d
+			i = wire.PutFixed32(b, i+1, k)
+			b[i] = 0x11
+			i = wire.PutFixed64(b, i+1, v)
 		}
 	}
 	if len(m.MFixed64) > 0 {
-		for _, kv := range wire.SortedEntries(m.MFixed64) {
+		var small [8]wire.Entry[uint64, uint32]
+		for _, kv := range wire.SortedEntries(small[:0], m.MFixed64) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xa2, 0x04)
-			e.Varint(uint64(1 + 8 + 1 + 4))
-			e.Tag1(0x09)
-			e.Fixed64(k)
-			e.Tag1(0x15)
-			e.Fixed32(v)
+			n := 1 + 8 + 1 + 4
+			b[i] = 0xa2
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x09
+			i = wire.PutFixed64(b, i+1, k)
+			b[i] = 0x15
+			i = wire.PutFixed32(b, i+1, v)
 		}
 	}
 	if len(m.MSfixed32) > 0 {
-		for _, kv := range wire.SortedEntries(m.MSfixed32) {
+		var small [8]wire.Entry[int32, int64]
+		for _, kv := range wire.SortedEntries(small[:0], m.MSfixed32) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xaa, 0x04)
-			e.Varint(uint64(1 + 4 + 1 + 8))
-			e.Tag1(0x0d)
-			e.Fixed32(uint32(k))
-			e.Tag1(0x11)
-			e.Fixed64(uint64(v))
+			n := 1 + 4 + 1 + 8
+			b[i] = 0xaa
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x0d
+			i = wire.PutFixed32(b, i+1, uint32(k))
+			b[i] = 0x11
+			i = wire.PutFixed64(b, i+1, uint64(v))
 		}
 	}
 	if len(m.MSfixed64) > 0 {
-		for _, kv := range wire.SortedEntries(m.MSfixed64) {
+		var small [8]wire.Entry[int64, int32]
+		for _, kv := range wire.SortedEntries(small[:0], m.MSfixed64) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xb2, 0x04)
-			e.Varint(uint64(1 + 8 + 1 + 4))
-			e.Tag1(0x09)
-			e.Fixed64(uint64(k))
-			e.Tag1(0x15)
-			e.Fixed32(uint32(v))
+			n := 1 + 8 + 1 + 4
+			b[i] = 0xb2
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x09
+			i = wire.PutFixed64(b, i+1, uint64(k))
+			b[i] = 0x15
+			i = wire.PutFixed32(b, i+1, uint32(v))
 		}
 	}
 	if len(m.MBool) > 0 {
-		for _, kv := range wire.SortedBoolEntries(m.MBool) {
+		var small [8]wire.Entry[bool, bool]
+		for _, kv := range wire.SortedBoolEntries(small[:0], m.MBool) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xba, 0x04)
-			e.Varint(uint64(1 + 1 + 1 + 1))
-			e.Tag1(0x08)
-			e.Bool(k)
-			e.Tag1(0x10)
-			e.Bool(v)
+			n := 1 + 1 + 1 + 1
+			b[i] = 0xba
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutBool(b, i+1, k)
+			b[i] = 0x10
+			i = wire.PutBool(b, i+1, v)
 		}
 	}
 	if len(m.MString) > 0 {
-		for _, kv := range wire.SortedStringEntries(m.MString) {
+		var small [8]wire.Entry[string, string]
+		for _, kv := range wire.SortedStringEntries(small[:0], m.MString) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xc2, 0x04)
-			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(len(v))))
-			e.Tag1(0x0a)
-			e.Str(k)
-			e.Tag1(0x12)
-			e.Str(v)
+			n := 1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(len(v))
+			b[i] = 0xc2
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x0a
+			i = wire.PutString(b, i+1, k)
+			b[i] = 0x12
+			i = wire.PutString(b, i+1, v)
 		}
 	}
 	if len(m.MEnum) > 0 {
-		for _, kv := range wire.SortedStringEntries(m.MEnum) {
+		var small [8]wire.Entry[string, Color]
+		for _, kv := range wire.SortedStringEntries(small[:0], m.MEnum) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xca, 0x04)
-			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeVarint(uint64(v))))
-			e.Tag1(0x0a)
-			e.Str(k)
-			e.Tag1(0x10)
-			e.Varint(uint64(v))
+			n := 1 + wire.SizeBytes(len(k)) + 1 + wire.SizeVarint(uint64(v))
+			b[i] = 0xca
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x0a
+			i = wire.PutString(b, i+1, k)
+			b[i] = 0x10
+			i = wire.PutVarint(b, i+1, uint64(v))
 		}
 	}
 	if len(m.MNested) > 0 {
-		for _, kv := range wire.SortedStringEntries(m.MNested) {
+		var small [8]wire.Entry[string, *AllTypes_Nested]
+		for _, kv := range wire.SortedStringEntries(small[:0], m.MNested) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xd2, 0x04)
-			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())))
-			e.Tag1(0x0a)
-			e.Str(k)
-			e.Tag1(0x12)
-			e.Varint(uint64(v.CachedSize()))
+			n := 1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())
+			b[i] = 0xd2
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x0a
+			i = wire.PutString(b, i+1, k)
+			b[i] = 0x12
+			i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+			e.Seek(i)
 			if e.Enter(2) {
 				v.MarshalTo(e)
 			}
 			e.Leave(2)
+			i = e.Len()
 		}
 	}
 	if len(m.MUint) > 0 {
-		for _, kv := range wire.SortedEntries(m.MUint) {
+		var small [8]wire.Entry[uint32, uint64]
+		for _, kv := range wire.SortedEntries(small[:0], m.MUint) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xda, 0x04)
-			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeVarint(v)))
-			e.Tag1(0x08)
-			e.Varint(uint64(k))
-			e.Tag1(0x10)
-			e.Varint(v)
+			n := 1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeVarint(v)
+			b[i] = 0xda
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutVarint(b, i+1, uint64(k))
+			b[i] = 0x10
+			i = wire.PutVarint(b, i+1, v)
 		}
 	}
 	if len(m.MInt) > 0 {
-		for _, kv := range wire.SortedEntries(m.MInt) {
+		var small [8]wire.Entry[int32, int64]
+		for _, kv := range wire.SortedEntries(small[:0], m.MInt) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xe2, 0x04)
-			e.Varint(uint64(1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeVarint(uint64(v))))
-			e.Tag1(0x08)
-			e.Varint(uint64(k))
-			e.Tag1(0x10)
-			e.Varint(uint64(v))
+			n := 1 + wire.SizeVarint(uint64(k)) + 1 + wire.SizeVarint(uint64(v))
+			b[i] = 0xe2
+			b[i+1] = 0x04
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x08
+			i = wire.PutVarint(b, i+1, uint64(k))
+			b[i] = 0x10
+			i = wire.PutVarint(b, i+1, uint64(v))
 		}
 	}
 	if x, ok := m.Choice.(*AllTypes_CString); ok {
-		e.Tag2(0x8a, 0x05)
-		e.Str(x.CString)
+		b[i] = 0x8a
+		b[i+1] = 0x05
+		i = wire.PutString(b, i+2, x.CString)
 	}
 	if x, ok := m.Choice.(*AllTypes_CInt32); ok {
-		e.Tag2(0x90, 0x05)
-		e.Varint(uint64(x.CInt32))
+		b[i] = 0x90
+		b[i+1] = 0x05
+		i = wire.PutVarint(b, i+2, uint64(x.CInt32))
 	}
 	if x, ok := m.Choice.(*AllTypes_CEnum); ok {
-		e.Tag2(0x98, 0x05)
-		e.Varint(uint64(x.CEnum))
+		b[i] = 0x98
+		b[i+1] = 0x05
+		i = wire.PutVarint(b, i+2, uint64(x.CEnum))
 	}
 	if x, ok := m.Choice.(*AllTypes_CNested); ok {
-		e.Tag2(0xa2, 0x05)
-		e.Varint(uint64(x.CNested.CachedSize()))
+		b[i] = 0xa2
+		b[i+1] = 0x05
+		i = wire.PutVarint(b, i+2, uint64(x.CNested.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			x.CNested.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if x, ok := m.Choice.(*AllTypes_CBytes); ok {
-		e.Tag2(0xaa, 0x05)
-		e.Bytes(x.CBytes)
+		b[i] = 0xaa
+		b[i+1] = 0x05
+		i = wire.PutBytes(b, i+2, x.CBytes)
 	}
 	if x, ok := m.Choice.(*AllTypes_CDouble); ok {
-		e.Tag2(0xb1, 0x05)
-		e.Fixed64(math.Float64bits(x.CDouble))
+		b[i] = 0xb1
+		b[i+1] = 0x05
+		i = wire.PutFixed64(b, i+2, math.Float64bits(x.CDouble))
 	}
 	if x, ok := m.Choice.(*AllTypes_CBool); ok {
-		e.Tag2(0xb8, 0x05)
-		e.Bool(x.CBool)
+		b[i] = 0xb8
+		b[i+1] = 0x05
+		i = wire.PutBool(b, i+2, x.CBool)
 	}
 	if x, ok := m.Other.(*AllTypes_DSint64); ok {
-		e.Tag2(0xc0, 0x05)
-		e.Varint(wire.EncodeZigZag(x.DSint64))
+		b[i] = 0xc0
+		b[i+1] = 0x05
+		i = wire.PutVarint(b, i+2, wire.EncodeZigZag(x.DSint64))
 	}
 	if x, ok := m.Other.(*AllTypes_DRecursive); ok {
-		e.Tag2(0xca, 0x05)
-		e.Varint(uint64(x.DRecursive.CachedSize()))
+		b[i] = 0xca
+		b[i+1] = 0x05
+		i = wire.PutVarint(b, i+2, uint64(x.DRecursive.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			x.DRecursive.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Child != nil {
-		e.Tag2(0xd2, 0x05)
-		e.Varint(uint64(m.Child.CachedSize()))
+		b[i] = 0xd2
+		b[i+1] = 0x05
+		i = wire.PutVarint(b, i+2, uint64(m.Child.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Child.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	for _, v := range m.Children {
-		e.Tag2(0xda, 0x05)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0xda
+		b[i+1] = 0x05
+		i = wire.PutVarint(b, i+2, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Last != "" {
-		e.Tag(536870911, wire.BytesType)
-		e.Str(m.Last)
+		i = wire.PutVarint(b, i, 4294967290)
+		i = wire.PutString(b, i, m.Last)
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *AllTypes) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.Fixed64Type {
-				m.FDouble = math.Float64frombits(d.Fixed64())
-				continue
-			}
-		case 2:
-			if d.Type() == wire.Fixed32Type {
-				m.FFloat = math.Float32frombits(d.Fixed32())
-				continue
-			}
-		case 3:
-			if d.Type() == wire.VarintType {
-				m.FInt64 = int64(d.Varint())
-				continue
-			}
-		case 4:
-			if d.Type() == wire.VarintType {
-				m.FUint64 = d.Varint()
-				continue
-			}
-		case 5:
-			if d.Type() == wire.VarintType {
-				m.FInt32 = int32(d.Varint())
-				continue
-			}
-		case 6:
-			if d.Type() == wire.Fixed64Type {
-				m.FFixed64 = d.Fixed64()
-				continue
-			}
-		case 7:
-			if d.Type() == wire.Fixed32Type {
-				m.FFixed32 = d.Fixed32()
-				continue
-			}
-		case 8:
-			if d.Type() == wire.VarintType {
-				m.FBool = d.Varint() != 0
-				continue
-			}
-		case 9:
-			if d.Type() == wire.BytesType {
-				m.FString = d.Str()
-				continue
-			}
-		case 10:
-			if d.Type() == wire.BytesType {
-				m.FBytes = d.Bytes()
-				continue
-			}
-		case 11:
-			if d.Type() == wire.VarintType {
-				m.FUint32 = uint32(d.Varint())
-				continue
-			}
-		case 12:
-			if d.Type() == wire.Fixed32Type {
-				m.FSfixed32 = int32(d.Fixed32())
-				continue
-			}
-		case 13:
-			if d.Type() == wire.Fixed64Type {
-				m.FSfixed64 = int64(d.Fixed64())
-				continue
-			}
-		case 14:
-			if d.Type() == wire.VarintType {
-				m.FSint32 = wire.DecodeZigZag32(d.Varint())
-				continue
-			}
-		case 15:
-			if d.Type() == wire.VarintType {
-				m.FSint64 = wire.DecodeZigZag(d.Varint())
-				continue
-			}
-		case 16:
-			if d.Type() == wire.VarintType {
-				m.FEnum = Color(d.Varint())
-				continue
-			}
-		case 17:
-			if d.Type() == wire.BytesType {
-				if m.FNested == nil {
-					m.FNested = new(AllTypes_Nested)
-				}
-				sub := d.EnterMessage()
-				m.FNested.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 18:
-			if d.Type() == wire.VarintType {
-				m.FNestedEnum = AllTypes_NestedEnum(d.Varint())
-				continue
-			}
-		case 19:
-			if d.Type() == wire.VarintType {
-				m.FAliased = Aliased(d.Varint())
-				continue
-			}
-		case 20:
-			if d.Type() == wire.VarintType {
-				m.RUnpackedBool = append(m.RUnpackedBool, d.Varint() != 0)
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RUnpackedBool = append(m.RUnpackedBool, d.Varint() != 0)
-				}
-				d.Leave(old)
-				continue
-			}
-		case 21:
-			if d.Type() == wire.Fixed64Type {
-				m.RDouble = append(m.RDouble, math.Float64frombits(d.Fixed64()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RDouble = append(m.RDouble, math.Float64frombits(d.Fixed64()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 22:
-			if d.Type() == wire.Fixed32Type {
-				m.RFloat = append(m.RFloat, math.Float32frombits(d.Fixed32()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RFloat = append(m.RFloat, math.Float32frombits(d.Fixed32()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 23:
-			if d.Type() == wire.VarintType {
-				m.RInt64 = append(m.RInt64, int64(d.Varint()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RInt64 = append(m.RInt64, int64(d.Varint()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 24:
-			if d.Type() == wire.VarintType {
-				m.RUint64 = append(m.RUint64, d.Varint())
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RUint64 = append(m.RUint64, d.Varint())
-				}
-				d.Leave(old)
-				continue
-			}
-		case 25:
-			if d.Type() == wire.VarintType {
-				m.RInt32 = append(m.RInt32, int32(d.Varint()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RInt32 = append(m.RInt32, int32(d.Varint()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 26:
-			if d.Type() == wire.Fixed64Type {
-				m.RFixed64 = append(m.RFixed64, d.Fixed64())
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RFixed64 = append(m.RFixed64, d.Fixed64())
-				}
-				d.Leave(old)
-				continue
-			}
-		case 27:
-			if d.Type() == wire.Fixed32Type {
-				m.RFixed32 = append(m.RFixed32, d.Fixed32())
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RFixed32 = append(m.RFixed32, d.Fixed32())
-				}
-				d.Leave(old)
-				continue
-			}
-		case 28:
-			if d.Type() == wire.VarintType {
-				m.RBool = append(m.RBool, d.Varint() != 0)
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RBool = append(m.RBool, d.Varint() != 0)
-				}
-				d.Leave(old)
-				continue
-			}
-		case 29:
-			if d.Type() == wire.BytesType {
-				m.RString = append(m.RString, d.Str())
-				continue
-			}
-		case 30:
-			if d.Type() == wire.BytesType {
-				m.RBytes = append(m.RBytes, d.Bytes())
-				continue
-			}
-		case 31:
-			if d.Type() == wire.VarintType {
-				m.RUint32 = append(m.RUint32, uint32(d.Varint()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RUint32 = append(m.RUint32, uint32(d.Varint()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 32:
-			if d.Type() == wire.Fixed32Type {
-				m.RSfixed32 = append(m.RSfixed32, int32(d.Fixed32()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RSfixed32 = append(m.RSfixed32, int32(d.Fixed32()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 33:
-			if d.Type() == wire.Fixed64Type {
-				m.RSfixed64 = append(m.RSfixed64, int64(d.Fixed64()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RSfixed64 = append(m.RSfixed64, int64(d.Fixed64()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 34:
-			if d.Type() == wire.VarintType {
-				m.RSint32 = append(m.RSint32, wire.DecodeZigZag32(d.Varint()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RSint32 = append(m.RSint32, wire.DecodeZigZag32(d.Varint()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 35:
-			if d.Type() == wire.VarintType {
-				m.RSint64 = append(m.RSint64, wire.DecodeZigZag(d.Varint()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RSint64 = append(m.RSint64, wire.DecodeZigZag(d.Varint()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 36:
-			if d.Type() == wire.VarintType {
-				m.REnum = append(m.REnum, Color(d.Varint()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.REnum = append(m.REnum, Color(d.Varint()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 37:
-			if d.Type() == wire.BytesType {
-				v := new(AllTypes_Nested)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.RNested = append(m.RNested, v)
-				continue
-			}
-		case 38:
-			if d.Type() == wire.VarintType {
-				m.RUnpacked = append(m.RUnpacked, int32(d.Varint()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RUnpacked = append(m.RUnpacked, int32(d.Varint()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 39:
-			if d.Type() == wire.Fixed64Type {
-				m.RUnpackedDouble = append(m.RUnpackedDouble, math.Float64frombits(d.Fixed64()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RUnpackedDouble = append(m.RUnpackedDouble, math.Float64frombits(d.Fixed64()))
-				}
-				d.Leave(old)
-				continue
-			}
-		case 40:
-			if d.Type() == wire.Fixed32Type {
-				m.RUnpackedFixed32 = append(m.RUnpackedFixed32, d.Fixed32())
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.RUnpackedFixed32 = append(m.RUnpackedFixed32, d.Fixed32())
-				}
-				d.Leave(old)
-				continue
-			}
-		case 41:
-			if d.Type() == wire.Fixed64Type {
-				v := math.Float64frombits(d.Fixed64())
-				m.ODouble = &v
-				continue
-			}
-		case 42:
-			if d.Type() == wire.Fixed32Type {
-				v := math.Float32frombits(d.Fixed32())
-				m.OFloat = &v
-				continue
-			}
-		case 43:
-			if d.Type() == wire.VarintType {
-				v := int64(d.Varint())
-				m.OInt64 = &v
-				continue
-			}
-		case 44:
-			if d.Type() == wire.VarintType {
-				v := d.Varint()
-				m.OUint64 = &v
-				continue
-			}
-		case 45:
-			if d.Type() == wire.VarintType {
-				v := int32(d.Varint())
-				m.OInt32 = &v
-				continue
-			}
-		case 46:
-			if d.Type() == wire.Fixed64Type {
-				v := d.Fixed64()
-				m.OFixed64 = &v
-				continue
-			}
-		case 47:
-			if d.Type() == wire.Fixed32Type {
-				v := d.Fixed32()
-				m.OFixed32 = &v
-				continue
-			}
-		case 48:
-			if d.Type() == wire.VarintType {
-				v := d.Varint() != 0
-				m.OBool = &v
-				continue
-			}
-		case 49:
-			if d.Type() == wire.BytesType {
-				v := d.Str()
-				m.OString = &v
-				continue
-			}
-		case 50:
-			if d.Type() == wire.BytesType {
-				m.OBytes = d.Bytes()
-				continue
-			}
-		case 51:
-			if d.Type() == wire.VarintType {
-				v := uint32(d.Varint())
-				m.OUint32 = &v
-				continue
-			}
-		case 52:
-			if d.Type() == wire.Fixed32Type {
-				v := int32(d.Fixed32())
-				m.OSfixed32 = &v
-				continue
-			}
-		case 53:
-			if d.Type() == wire.Fixed64Type {
-				v := int64(d.Fixed64())
-				m.OSfixed64 = &v
-				continue
-			}
-		case 54:
-			if d.Type() == wire.VarintType {
-				v := wire.DecodeZigZag32(d.Varint())
-				m.OSint32 = &v
-				continue
-			}
-		case 55:
-			if d.Type() == wire.VarintType {
-				v := wire.DecodeZigZag(d.Varint())
-				m.OSint64 = &v
-				continue
-			}
-		case 56:
-			if d.Type() == wire.VarintType {
-				v := Color(d.Varint())
-				m.OEnum = &v
-				continue
-			}
-		case 57:
-			if d.Type() == wire.BytesType {
-				if m.ONested == nil {
-					m.ONested = new(AllTypes_Nested)
-				}
-				sub := d.EnterMessage()
-				m.ONested.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 61:
-			if d.Type() == wire.BytesType {
-				var k int32
-				var v string
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = int32(d.Varint())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.BytesType {
-							v = d.Str()
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.VarintType)
-						e.Varint(uint64(k))
-					}
-					if v != "" {
-						e.Tag(2, wire.BytesType)
-						e.Str(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 61, e)
-					continue
-				}
-				if m.MInt32 == nil {
-					m.MInt32 = make(map[int32]string)
-				}
-				m.MInt32[k] = v
-				continue
-			}
-		case 62:
-			if d.Type() == wire.BytesType {
-				var k int64
-				var v []byte
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = int64(d.Varint())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.BytesType {
-							v = d.Bytes()
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.VarintType)
-						e.Varint(uint64(k))
-					}
-					if len(v) != 0 {
-						e.Tag(2, wire.BytesType)
-						e.Bytes(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 62, e)
-					continue
-				}
-				if m.MInt64 == nil {
-					m.MInt64 = make(map[int64][]byte)
-				}
-				m.MInt64[k] = v
-				continue
-			}
-		case 63:
-			if d.Type() == wire.BytesType {
-				var k uint32
-				var v float64
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = uint32(d.Varint())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.Fixed64Type {
-							v = math.Float64frombits(d.Fixed64())
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.VarintType)
-						e.Varint(uint64(k))
-					}
-					if math.Float64bits(v) != 0 {
-						e.Tag(2, wire.Fixed64Type)
-						e.Fixed64(math.Float64bits(v))
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 63, e)
-					continue
-				}
-				if m.MUint32 == nil {
-					m.MUint32 = make(map[uint32]float64)
-				}
-				m.MUint32[k] = v
-				continue
-			}
-		case 64:
-			if d.Type() == wire.BytesType {
-				var k uint64
-				var v float32
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = d.Varint()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.Fixed32Type {
-							v = math.Float32frombits(d.Fixed32())
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.VarintType)
-						e.Varint(k)
-					}
-					if math.Float32bits(v) != 0 {
-						e.Tag(2, wire.Fixed32Type)
-						e.Fixed32(math.Float32bits(v))
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 64, e)
-					continue
-				}
-				if m.MUint64 == nil {
-					m.MUint64 = make(map[uint64]float32)
-				}
-				m.MUint64[k] = v
-				continue
-			}
-		case 65:
-			if d.Type() == wire.BytesType {
-				var k int32
-				var v int64
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = wire.DecodeZigZag32(d.Varint())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.VarintType {
-							v = wire.DecodeZigZag(d.Varint())
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.VarintType)
-						e.Varint(wire.EncodeZigZag(int64(k)))
-					}
-					if v != 0 {
-						e.Tag(2, wire.VarintType)
-						e.Varint(wire.EncodeZigZag(v))
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 65, e)
-					continue
-				}
-				if m.MSint32 == nil {
-					m.MSint32 = make(map[int32]int64)
-				}
-				m.MSint32[k] = v
-				continue
-			}
-		case 66:
-			if d.Type() == wire.BytesType {
-				var k int64
-				var v int32
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = wire.DecodeZigZag(d.Varint())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.VarintType {
-							v = wire.DecodeZigZag32(d.Varint())
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.VarintType)
-						e.Varint(wire.EncodeZigZag(k))
-					}
-					if v != 0 {
-						e.Tag(2, wire.VarintType)
-						e.Varint(wire.EncodeZigZag(int64(v)))
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 66, e)
-					continue
-				}
-				if m.MSint64 == nil {
-					m.MSint64 = make(map[int64]int32)
-				}
-				m.MSint64[k] = v
-				continue
-			}
-		case 67:
-			if d.Type() == wire.BytesType {
-				var k uint32
-				var v uint64
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.Fixed32Type {
-							k = d.Fixed32()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.Fixed64Type {
-							v = d.Fixed64()
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.Fixed32Type)
-						e.Fixed32(k)
-					}
-					if v != 0 {
-						e.Tag(2, wire.Fixed64Type)
-						e.Fixed64(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 67, e)
-					continue
-				}
-				if m.MFixed32 == nil {
-					m.MFixed32 = make(map[uint32]uint64)
-				}
-				m.MFixed32[k] = v
-				continue
-			}
-		case 68:
-			if d.Type() == wire.BytesType {
-				var k uint64
-				var v uint32
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.Fixed64Type {
-							k = d.Fixed64()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.Fixed32Type {
-							v = d.Fixed32()
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.Fixed64Type)
-						e.Fixed64(k)
-					}
-					if v != 0 {
-						e.Tag(2, wire.Fixed32Type)
-						e.Fixed32(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 68, e)
-					continue
-				}
-				if m.MFixed64 == nil {
-					m.MFixed64 = make(map[uint64]uint32)
-				}
-				m.MFixed64[k] = v
-				continue
-			}
-		case 69:
-			if d.Type() == wire.BytesType {
-				var k int32
-				var v int64
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.Fixed32Type {
-							k = int32(d.Fixed32())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.Fixed64Type {
-							v = int64(d.Fixed64())
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.Fixed32Type)
-						e.Fixed32(uint32(k))
-					}
-					if v != 0 {
-						e.Tag(2, wire.Fixed64Type)
-						e.Fixed64(uint64(v))
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 69, e)
-					continue
-				}
-				if m.MSfixed32 == nil {
-					m.MSfixed32 = make(map[int32]int64)
-				}
-				m.MSfixed32[k] = v
-				continue
-			}
-		case 70:
-			if d.Type() == wire.BytesType {
-				var k int64
-				var v int32
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.Fixed64Type {
-							k = int64(d.Fixed64())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.Fixed32Type {
-							v = int32(d.Fixed32())
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.Fixed64Type)
-						e.Fixed64(uint64(k))
-					}
-					if v != 0 {
-						e.Tag(2, wire.Fixed32Type)
-						e.Fixed32(uint32(v))
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 70, e)
-					continue
-				}
-				if m.MSfixed64 == nil {
-					m.MSfixed64 = make(map[int64]int32)
-				}
-				m.MSfixed64[k] = v
-				continue
-			}
-		case 71:
-			if d.Type() == wire.BytesType {
-				var k bool
-				var v bool
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = d.Varint() != 0
-							continue
-						}
-					case 2:
-						if d.Type() == wire.VarintType {
-							v = d.Varint() != 0
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k {
-						e.Tag(1, wire.VarintType)
-						e.Bool(k)
-					}
-					if v {
-						e.Tag(2, wire.VarintType)
-						e.Bool(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 71, e)
-					continue
-				}
-				if m.MBool == nil {
-					m.MBool = make(map[bool]bool)
-				}
-				m.MBool[k] = v
-				continue
-			}
-		case 72:
-			if d.Type() == wire.BytesType {
-				var k string
-				var v string
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.BytesType {
-							k = d.Str()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.BytesType {
-							v = d.Str()
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != "" {
-						e.Tag(1, wire.BytesType)
-						e.Str(k)
-					}
-					if v != "" {
-						e.Tag(2, wire.BytesType)
-						e.Str(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 72, e)
-					continue
-				}
-				if m.MString == nil {
-					m.MString = make(map[string]string)
-				}
-				m.MString[k] = v
-				continue
-			}
-		case 73:
-			if d.Type() == wire.BytesType {
-				var k string
-				var v Color
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.BytesType {
-							k = d.Str()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.VarintType {
-							v = Color(d.Varint())
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != "" {
-						e.Tag(1, wire.BytesType)
-						e.Str(k)
-					}
-					if v != 0 {
-						e.Tag(2, wire.VarintType)
-						e.Varint(uint64(v))
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 73, e)
-					continue
-				}
-				if m.MEnum == nil {
-					m.MEnum = make(map[string]Color)
-				}
-				m.MEnum[k] = v
-				continue
-			}
-		case 74:
-			if d.Type() == wire.BytesType {
-				var k string
-				var v *AllTypes_Nested
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.BytesType {
-							k = d.Str()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.BytesType {
-							if v == nil {
-								v = new(AllTypes_Nested)
-							}
-							sub := d.EnterMessage()
-							v.UnmarshalFrom(d)
-							d.LeaveMessage(sub)
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != "" {
-						e.Tag(1, wire.BytesType)
-						e.Str(k)
-					}
-					if v != nil {
-						e.Tag(2, wire.BytesType)
-						e.Message(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 74, e)
-					continue
-				}
-				if v == nil {
-					v = new(AllTypes_Nested)
-				}
-				if m.MNested == nil {
-					m.MNested = make(map[string]*AllTypes_Nested)
-				}
-				m.MNested[k] = v
-				continue
-			}
-		case 75:
-			if d.Type() == wire.BytesType {
-				var k uint32
-				var v uint64
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = uint32(d.Varint())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.VarintType {
-							v = d.Varint()
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.VarintType)
-						e.Varint(uint64(k))
-					}
-					if v != 0 {
-						e.Tag(2, wire.VarintType)
-						e.Varint(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 75, e)
-					continue
-				}
-				if m.MUint == nil {
-					m.MUint = make(map[uint32]uint64)
-				}
-				m.MUint[k] = v
-				continue
-			}
-		case 76:
-			if d.Type() == wire.BytesType {
-				var k int32
-				var v int64
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.VarintType {
-							k = int32(d.Varint())
-							continue
-						}
-					case 2:
-						if d.Type() == wire.VarintType {
-							v = int64(d.Varint())
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != 0 {
-						e.Tag(1, wire.VarintType)
-						e.Varint(uint64(k))
-					}
-					if v != 0 {
-						e.Tag(2, wire.VarintType)
-						e.Varint(uint64(v))
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 76, e)
-					continue
-				}
-				if m.MInt == nil {
-					m.MInt = make(map[int32]int64)
-				}
-				m.MInt[k] = v
-				continue
-			}
-		case 81:
-			if d.Type() == wire.BytesType {
-				m.Choice = &AllTypes_CString{CString: d.Str()}
-				continue
-			}
-		case 82:
-			if d.Type() == wire.VarintType {
-				m.Choice = &AllTypes_CInt32{CInt32: int32(d.Varint())}
-				continue
-			}
-		case 83:
-			if d.Type() == wire.VarintType {
-				m.Choice = &AllTypes_CEnum{CEnum: Color(d.Varint())}
-				continue
-			}
-		case 84:
-			if d.Type() == wire.BytesType {
-				x, ok := m.Choice.(*AllTypes_CNested)
-				if !ok || x.CNested == nil {
-					x = &AllTypes_CNested{CNested: new(AllTypes_Nested)}
-					m.Choice = x
-				}
-				sub := d.EnterMessage()
-				x.CNested.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 85:
-			if d.Type() == wire.BytesType {
-				m.Choice = &AllTypes_CBytes{CBytes: d.Bytes()}
-				continue
-			}
-		case 86:
-			if d.Type() == wire.Fixed64Type {
-				m.Choice = &AllTypes_CDouble{CDouble: math.Float64frombits(d.Fixed64())}
-				continue
-			}
-		case 87:
-			if d.Type() == wire.VarintType {
-				m.Choice = &AllTypes_CBool{CBool: d.Varint() != 0}
-				continue
-			}
-		case 88:
-			if d.Type() == wire.VarintType {
-				m.Other = &AllTypes_DSint64{DSint64: wire.DecodeZigZag(d.Varint())}
-				continue
-			}
-		case 89:
-			if d.Type() == wire.BytesType {
-				x, ok := m.Other.(*AllTypes_DRecursive)
-				if !ok || x.DRecursive == nil {
-					x = &AllTypes_DRecursive{DRecursive: new(AllTypes)}
-					m.Other = x
-				}
-				sub := d.EnterMessage()
-				x.DRecursive.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 90:
-			if d.Type() == wire.BytesType {
-				if m.Child == nil {
-					m.Child = new(AllTypes)
-				}
-				sub := d.EnterMessage()
-				m.Child.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 91:
-			if d.Type() == wire.BytesType {
-				v := new(AllTypes)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Children = append(m.Children, v)
-				continue
-			}
-		case 536870911:
-			if d.Type() == wire.BytesType {
-				m.Last = d.Str()
-				continue
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else if i+1 < len(b) && b[i+1] < 0x80 { // fields 16-2047
+			tag = tag&0x7f | uint64(b[i+1])<<7
+			i += 2
+		} else {
+			tag, i = d.VarintAt(b, i)
+		}
+		switch tag {
+		case 1<<3 | 1: // f_double
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.FDouble = math.Float64frombits(r)
+		case 2<<3 | 5: // f_float
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			m.FFloat = math.Float32frombits(r)
+		case 3<<3 | 0: // f_int64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FInt64 = int64(r)
+		case 4<<3 | 0: // f_uint64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FUint64 = r
+		case 5<<3 | 0: // f_int32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FInt32 = int32(r)
+		case 6<<3 | 1: // f_fixed64
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.FFixed64 = r
+		case 7<<3 | 5: // f_fixed32
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			m.FFixed32 = r
+		case 8<<3 | 0: // f_bool
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FBool = r != 0
+		case 9<<3 | 2: // f_string
+			m.FString, i = d.StrAt(b, i)
+		case 10<<3 | 2: // f_bytes
+			m.FBytes, i = d.BytesAt(b, i)
+		case 11<<3 | 0: // f_uint32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FUint32 = uint32(r)
+		case 12<<3 | 5: // f_sfixed32
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			m.FSfixed32 = int32(r)
+		case 13<<3 | 1: // f_sfixed64
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.FSfixed64 = int64(r)
+		case 14<<3 | 0: // f_sint32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FSint32 = wire.DecodeZigZag32(r)
+		case 15<<3 | 0: // f_sint64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FSint64 = wire.DecodeZigZag(r)
+		case 16<<3 | 0: // f_enum
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FEnum = Color(r)
+		case 17<<3 | 2: // f_nested
+			if m.FNested == nil {
+				m.FNested = new(AllTypes_Nested)
+			}
+			sub := d.EnterAt(b, i)
+			m.FNested.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 18<<3 | 0: // f_nested_enum
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FNestedEnum = AllTypes_NestedEnum(r)
+		case 19<<3 | 0: // f_aliased
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.FAliased = Aliased(r)
+		case 20<<3 | 0: // r_unpacked_bool
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RUnpackedBool = append(m.RUnpackedBool, r != 0)
+		case 20<<3 | 2: // r_unpacked_bool
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RUnpackedBool == nil {
+				m.RUnpackedBool = make([]bool, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RUnpackedBool = append(m.RUnpackedBool, r != 0)
+			}
+		case 21<<3 | 1: // r_double
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.RDouble = append(m.RDouble, math.Float64frombits(r))
+		case 21<<3 | 2: // r_double
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RDouble == nil {
+				m.RDouble = make([]float64, 0, len(p)/8)
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				m.RDouble = append(m.RDouble, math.Float64frombits(r))
+			}
+		case 22<<3 | 5: // r_float
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			m.RFloat = append(m.RFloat, math.Float32frombits(r))
+		case 22<<3 | 2: // r_float
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RFloat == nil {
+				m.RFloat = make([]float32, 0, len(p)/4)
+			}
+			for j := 0; j < len(p); {
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				m.RFloat = append(m.RFloat, math.Float32frombits(r))
+			}
+		case 23<<3 | 0: // r_int64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RInt64 = append(m.RInt64, int64(r))
+		case 23<<3 | 2: // r_int64
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RInt64 == nil {
+				m.RInt64 = make([]int64, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RInt64 = append(m.RInt64, int64(r))
+			}
+		case 24<<3 | 0: // r_uint64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RUint64 = append(m.RUint64, r)
+		case 24<<3 | 2: // r_uint64
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RUint64 == nil {
+				m.RUint64 = make([]uint64, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RUint64 = append(m.RUint64, r)
+			}
+		case 25<<3 | 0: // r_int32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RInt32 = append(m.RInt32, int32(r))
+		case 25<<3 | 2: // r_int32
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RInt32 == nil {
+				m.RInt32 = make([]int32, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RInt32 = append(m.RInt32, int32(r))
+			}
+		case 26<<3 | 1: // r_fixed64
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.RFixed64 = append(m.RFixed64, r)
+		case 26<<3 | 2: // r_fixed64
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RFixed64 == nil {
+				m.RFixed64 = make([]uint64, 0, len(p)/8)
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				m.RFixed64 = append(m.RFixed64, r)
+			}
+		case 27<<3 | 5: // r_fixed32
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			m.RFixed32 = append(m.RFixed32, r)
+		case 27<<3 | 2: // r_fixed32
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RFixed32 == nil {
+				m.RFixed32 = make([]uint32, 0, len(p)/4)
+			}
+			for j := 0; j < len(p); {
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				m.RFixed32 = append(m.RFixed32, r)
+			}
+		case 28<<3 | 0: // r_bool
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RBool = append(m.RBool, r != 0)
+		case 28<<3 | 2: // r_bool
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RBool == nil {
+				m.RBool = make([]bool, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RBool = append(m.RBool, r != 0)
+			}
+		case 29<<3 | 2: // r_string
+			var r string
+			r, i = d.StrAt(b, i)
+			m.RString = append(m.RString, r)
+		case 30<<3 | 2: // r_bytes
+			var r []byte
+			r, i = d.BytesAt(b, i)
+			m.RBytes = append(m.RBytes, r)
+		case 31<<3 | 0: // r_uint32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RUint32 = append(m.RUint32, uint32(r))
+		case 31<<3 | 2: // r_uint32
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RUint32 == nil {
+				m.RUint32 = make([]uint32, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RUint32 = append(m.RUint32, uint32(r))
+			}
+		case 32<<3 | 5: // r_sfixed32
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			m.RSfixed32 = append(m.RSfixed32, int32(r))
+		case 32<<3 | 2: // r_sfixed32
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RSfixed32 == nil {
+				m.RSfixed32 = make([]int32, 0, len(p)/4)
+			}
+			for j := 0; j < len(p); {
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				m.RSfixed32 = append(m.RSfixed32, int32(r))
+			}
+		case 33<<3 | 1: // r_sfixed64
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.RSfixed64 = append(m.RSfixed64, int64(r))
+		case 33<<3 | 2: // r_sfixed64
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RSfixed64 == nil {
+				m.RSfixed64 = make([]int64, 0, len(p)/8)
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				m.RSfixed64 = append(m.RSfixed64, int64(r))
+			}
+		case 34<<3 | 0: // r_sint32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RSint32 = append(m.RSint32, wire.DecodeZigZag32(r))
+		case 34<<3 | 2: // r_sint32
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RSint32 == nil {
+				m.RSint32 = make([]int32, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RSint32 = append(m.RSint32, wire.DecodeZigZag32(r))
+			}
+		case 35<<3 | 0: // r_sint64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RSint64 = append(m.RSint64, wire.DecodeZigZag(r))
+		case 35<<3 | 2: // r_sint64
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RSint64 == nil {
+				m.RSint64 = make([]int64, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RSint64 = append(m.RSint64, wire.DecodeZigZag(r))
+			}
+		case 36<<3 | 0: // r_enum
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.REnum = append(m.REnum, Color(r))
+		case 36<<3 | 2: // r_enum
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.REnum == nil {
+				m.REnum = make([]Color, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.REnum = append(m.REnum, Color(r))
+			}
+		case 37<<3 | 2: // r_nested
+			i = m.unmarshalRNested(d, b, start, i, tag)
+		case 38<<3 | 0: // r_unpacked
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.RUnpacked = append(m.RUnpacked, int32(r))
+		case 38<<3 | 2: // r_unpacked
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RUnpacked == nil {
+				m.RUnpacked = make([]int32, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.RUnpacked = append(m.RUnpacked, int32(r))
+			}
+		case 39<<3 | 1: // r_unpacked_double
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.RUnpackedDouble = append(m.RUnpackedDouble, math.Float64frombits(r))
+		case 39<<3 | 2: // r_unpacked_double
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RUnpackedDouble == nil {
+				m.RUnpackedDouble = make([]float64, 0, len(p)/8)
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				m.RUnpackedDouble = append(m.RUnpackedDouble, math.Float64frombits(r))
+			}
+		case 40<<3 | 5: // r_unpacked_fixed32
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			m.RUnpackedFixed32 = append(m.RUnpackedFixed32, r)
+		case 40<<3 | 2: // r_unpacked_fixed32
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.RUnpackedFixed32 == nil {
+				m.RUnpackedFixed32 = make([]uint32, 0, len(p)/4)
+			}
+			for j := 0; j < len(p); {
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				m.RUnpackedFixed32 = append(m.RUnpackedFixed32, r)
+			}
+		case 41<<3 | 1: // o_double
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			v := math.Float64frombits(r)
+			m.ODouble = &v
+		case 42<<3 | 5: // o_float
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			v := math.Float32frombits(r)
+			m.OFloat = &v
+		case 43<<3 | 0: // o_int64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			v := int64(r)
+			m.OInt64 = &v
+		case 44<<3 | 0: // o_uint64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			v := r
+			m.OUint64 = &v
+		case 45<<3 | 0: // o_int32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			v := int32(r)
+			m.OInt32 = &v
+		case 46<<3 | 1: // o_fixed64
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			v := r
+			m.OFixed64 = &v
+		case 47<<3 | 5: // o_fixed32
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			v := r
+			m.OFixed32 = &v
+		case 48<<3 | 0: // o_bool
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			v := r != 0
+			m.OBool = &v
+		case 49<<3 | 2: // o_string
+			var r string
+			r, i = d.StrAt(b, i)
+			v := r
+			m.OString = &v
+		case 50<<3 | 2: // o_bytes
+			m.OBytes, i = d.BytesAt(b, i)
+		case 51<<3 | 0: // o_uint32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			v := uint32(r)
+			m.OUint32 = &v
+		case 52<<3 | 5: // o_sfixed32
+			var r uint32
+			r, i = d.Fixed32At(b, i)
+			v := int32(r)
+			m.OSfixed32 = &v
+		case 53<<3 | 1: // o_sfixed64
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			v := int64(r)
+			m.OSfixed64 = &v
+		case 54<<3 | 0: // o_sint32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			v := wire.DecodeZigZag32(r)
+			m.OSint32 = &v
+		case 55<<3 | 0: // o_sint64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			v := wire.DecodeZigZag(r)
+			m.OSint64 = &v
+		case 56<<3 | 0: // o_enum
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			v := Color(r)
+			m.OEnum = &v
+		case 57<<3 | 2: // o_nested
+			if m.ONested == nil {
+				m.ONested = new(AllTypes_Nested)
+			}
+			sub := d.EnterAt(b, i)
+			m.ONested.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 61<<3 | 2: // m_int32
+			i = m.unmarshalMInt32(d, b, start, i, tag)
+		case 62<<3 | 2: // m_int64
+			i = m.unmarshalMInt64(d, b, start, i, tag)
+		case 63<<3 | 2: // m_uint32
+			i = m.unmarshalMUint32(d, b, start, i, tag)
+		case 64<<3 | 2: // m_uint64
+			i = m.unmarshalMUint64(d, b, start, i, tag)
+		case 65<<3 | 2: // m_sint32
+			i = m.unmarshalMSint32(d, b, start, i, tag)
+		case 66<<3 | 2: // m_sint64
+			i = m.unmarshalMSint64(d, b, start, i, tag)
+		case 67<<3 | 2: // m_fixed32
+			i = m.unmarshalMFixed32(d, b, start, i, tag)
+		case 68<<3 | 2: // m_fixed64
+			i = m.unmarshalMFixed64(d, b, start, i, tag)
+		case 69<<3 | 2: // m_sfixed32
+			i = m.unmarshalMSfixed32(d, b, start, i, tag)
+		case 70<<3 | 2: // m_sfixed64
+			i = m.unmarshalMSfixed64(d, b, start, i, tag)
+		case 71<<3 | 2: // m_bool
+			i = m.unmarshalMBool(d, b, start, i, tag)
+		case 72<<3 | 2: // m_string
+			i = m.unmarshalMString(d, b, start, i, tag)
+		case 73<<3 | 2: // m_enum
+			i = m.unmarshalMEnum(d, b, start, i, tag)
+		case 74<<3 | 2: // m_nested
+			i = m.unmarshalMNested(d, b, start, i, tag)
+		case 75<<3 | 2: // m_uint
+			i = m.unmarshalMUint(d, b, start, i, tag)
+		case 76<<3 | 2: // m_int
+			i = m.unmarshalMInt(d, b, start, i, tag)
+		case 81<<3 | 2: // c_string
+			var r string
+			r, i = d.StrAt(b, i)
+			m.Choice = &AllTypes_CString{CString: r}
+		case 82<<3 | 0: // c_int32
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Choice = &AllTypes_CInt32{CInt32: int32(r)}
+		case 83<<3 | 0: // c_enum
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Choice = &AllTypes_CEnum{CEnum: Color(r)}
+		case 84<<3 | 2: // c_nested
+			x, ok := m.Choice.(*AllTypes_CNested)
+			if !ok || x.CNested == nil {
+				x = &AllTypes_CNested{CNested: new(AllTypes_Nested)}
+				m.Choice = x
+			}
+			sub := d.EnterAt(b, i)
+			x.CNested.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 85<<3 | 2: // c_bytes
+			var r []byte
+			r, i = d.BytesAt(b, i)
+			m.Choice = &AllTypes_CBytes{CBytes: r}
+		case 86<<3 | 1: // c_double
+			var r uint64
+			r, i = d.Fixed64At(b, i)
+			m.Choice = &AllTypes_CDouble{CDouble: math.Float64frombits(r)}
+		case 87<<3 | 0: // c_bool
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Choice = &AllTypes_CBool{CBool: r != 0}
+		case 88<<3 | 0: // d_sint64
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Other = &AllTypes_DSint64{DSint64: wire.DecodeZigZag(r)}
+		case 89<<3 | 2: // d_recursive
+			x, ok := m.Other.(*AllTypes_DRecursive)
+			if !ok || x.DRecursive == nil {
+				x = &AllTypes_DRecursive{DRecursive: new(AllTypes)}
+				m.Other = x
+			}
+			sub := d.EnterAt(b, i)
+			x.DRecursive.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 90<<3 | 2: // child
+			if m.Child == nil {
+				m.Child = new(AllTypes)
+			}
+			sub := d.EnterAt(b, i)
+			m.Child.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 91<<3 | 2: // children
+			i = m.unmarshalChildren(d, b, start, i, tag)
+		case 536870911<<3 | 2: // last
+			m.Last, i = d.StrAt(b, i)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
+	}
+	d.Seek(i)
+}
+
+// unmarshalRNested reads the r_nested fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalRNested(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]AllTypes_Nested, n)
+	if m.RNested == nil {
+		m.RNested = make([]*AllTypes_Nested, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.RNested = append(m.RNested, v)
+	}
+	return i
+}
+
+// unmarshalMInt32 reads the m_int32 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMInt32(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MInt32 == nil {
+		m.MInt32 = make(map[int32]string, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k int32
+		var v string
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = int32(r)
+			case 2<<3 | 2:
+				var r string
+				r, j = d.StrAt(p, j)
+				v = r
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
 			}
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.VarintType)
+				e.Varint(uint64(k))
+			}
+			if v != "" {
+				e.Tag(2, wire.BytesType)
+				e.Str(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 61, e)
+			continue
+		}
+		m.MInt32[k] = v
 	}
+	return i
+}
+
+// unmarshalMInt64 reads the m_int64 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMInt64(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MInt64 == nil {
+		m.MInt64 = make(map[int64][]byte, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k int64
+		var v []byte
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = int64(r)
+			case 2<<3 | 2:
+				var r []byte
+				r, j = d.BytesAt(p, j)
+				v = r
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.VarintType)
+				e.Varint(uint64(k))
+			}
+			if len(v) != 0 {
+				e.Tag(2, wire.BytesType)
+				e.Bytes(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 62, e)
+			continue
+		}
+		m.MInt64[k] = v
+	}
+	return i
+}
+
+// unmarshalMUint32 reads the m_uint32 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMUint32(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MUint32 == nil {
+		m.MUint32 = make(map[uint32]float64, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k uint32
+		var v float64
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = uint32(r)
+			case 2<<3 | 1:
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				v = math.Float64frombits(r)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.VarintType)
+				e.Varint(uint64(k))
+			}
+			if math.Float64bits(v) != 0 {
+				e.Tag(2, wire.Fixed64Type)
+				e.Fixed64(math.Float64bits(v))
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 63, e)
+			continue
+		}
+		m.MUint32[k] = v
+	}
+	return i
+}
+
+// unmarshalMUint64 reads the m_uint64 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMUint64(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MUint64 == nil {
+		m.MUint64 = make(map[uint64]float32, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k uint64
+		var v float32
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = r
+			case 2<<3 | 5:
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				v = math.Float32frombits(r)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.VarintType)
+				e.Varint(k)
+			}
+			if math.Float32bits(v) != 0 {
+				e.Tag(2, wire.Fixed32Type)
+				e.Fixed32(math.Float32bits(v))
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 64, e)
+			continue
+		}
+		m.MUint64[k] = v
+	}
+	return i
+}
+
+// unmarshalMSint32 reads the m_sint32 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMSint32(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MSint32 == nil {
+		m.MSint32 = make(map[int32]int64, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k int32
+		var v int64
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = wire.DecodeZigZag32(r)
+			case 2<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				v = wire.DecodeZigZag(r)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.VarintType)
+				e.Varint(wire.EncodeZigZag(int64(k)))
+			}
+			if v != 0 {
+				e.Tag(2, wire.VarintType)
+				e.Varint(wire.EncodeZigZag(v))
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 65, e)
+			continue
+		}
+		m.MSint32[k] = v
+	}
+	return i
+}
+
+// unmarshalMSint64 reads the m_sint64 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMSint64(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MSint64 == nil {
+		m.MSint64 = make(map[int64]int32, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k int64
+		var v int32
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = wire.DecodeZigZag(r)
+			case 2<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				v = wire.DecodeZigZag32(r)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.VarintType)
+				e.Varint(wire.EncodeZigZag(k))
+			}
+			if v != 0 {
+				e.Tag(2, wire.VarintType)
+				e.Varint(wire.EncodeZigZag(int64(v)))
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 66, e)
+			continue
+		}
+		m.MSint64[k] = v
+	}
+	return i
+}
+
+// unmarshalMFixed32 reads the m_fixed32 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMFixed32(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MFixed32 == nil {
+		m.MFixed32 = make(map[uint32]uint64, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k uint32
+		var v uint64
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 5:
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				k = r
+			case 2<<3 | 1:
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				v = r
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.Fixed32Type)
+				e.Fixed32(k)
+			}
+			if v != 0 {
+				e.Tag(2, wire.Fixed64Type)
+				e.Fixed64(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 67, e)
+			continue
+		}
+		m.MFixed32[k] = v
+	}
+	return i
+}
+
+// unmarshalMFixed64 reads the m_fixed64 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMFixed64(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MFixed64 == nil {
+		m.MFixed64 = make(map[uint64]uint32, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k uint64
+		var v uint32
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 1:
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				k = r
+			case 2<<3 | 5:
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				v = r
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.Fixed64Type)
+				e.Fixed64(k)
+			}
+			if v != 0 {
+				e.Tag(2, wire.Fixed32Type)
+				e.Fixed32(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 68, e)
+			continue
+		}
+		m.MFixed64[k] = v
+	}
+	return i
+}
+
+// unmarshalMSfixed32 reads the m_sfixed32 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMSfixed32(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MSfixed32 == nil {
+		m.MSfixed32 = make(map[int32]int64, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k int32
+		var v int64
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 5:
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				k = int32(r)
+			case 2<<3 | 1:
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				v = int64(r)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.Fixed32Type)
+				e.Fixed32(uint32(k))
+			}
+			if v != 0 {
+				e.Tag(2, wire.Fixed64Type)
+				e.Fixed64(uint64(v))
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 69, e)
+			continue
+		}
+		m.MSfixed32[k] = v
+	}
+	return i
+}
+
+// unmarshalMSfixed64 reads the m_sfixed64 fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMSfixed64(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MSfixed64 == nil {
+		m.MSfixed64 = make(map[int64]int32, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k int64
+		var v int32
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 1:
+				var r uint64
+				r, j = d.Fixed64At(p, j)
+				k = int64(r)
+			case 2<<3 | 5:
+				var r uint32
+				r, j = d.Fixed32At(p, j)
+				v = int32(r)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.Fixed64Type)
+				e.Fixed64(uint64(k))
+			}
+			if v != 0 {
+				e.Tag(2, wire.Fixed32Type)
+				e.Fixed32(uint32(v))
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 70, e)
+			continue
+		}
+		m.MSfixed64[k] = v
+	}
+	return i
+}
+
+// unmarshalMBool reads the m_bool fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMBool(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MBool == nil {
+		m.MBool = make(map[bool]bool, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k bool
+		var v bool
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = r != 0
+			case 2<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				v = r != 0
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k {
+				e.Tag(1, wire.VarintType)
+				e.Bool(k)
+			}
+			if v {
+				e.Tag(2, wire.VarintType)
+				e.Bool(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 71, e)
+			continue
+		}
+		m.MBool[k] = v
+	}
+	return i
+}
+
+// unmarshalMString reads the m_string fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMString(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MString == nil {
+		m.MString = make(map[string]string, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k string
+		var v string
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 2:
+				var r string
+				r, j = d.StrAt(p, j)
+				k = r
+			case 2<<3 | 2:
+				var r string
+				r, j = d.StrAt(p, j)
+				v = r
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != "" {
+				e.Tag(1, wire.BytesType)
+				e.Str(k)
+			}
+			if v != "" {
+				e.Tag(2, wire.BytesType)
+				e.Str(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 72, e)
+			continue
+		}
+		m.MString[k] = v
+	}
+	return i
+}
+
+// unmarshalMEnum reads the m_enum fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMEnum(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MEnum == nil {
+		m.MEnum = make(map[string]Color, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k string
+		var v Color
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 2:
+				var r string
+				r, j = d.StrAt(p, j)
+				k = r
+			case 2<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				v = Color(r)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != "" {
+				e.Tag(1, wire.BytesType)
+				e.Str(k)
+			}
+			if v != 0 {
+				e.Tag(2, wire.VarintType)
+				e.Varint(uint64(v))
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 73, e)
+			continue
+		}
+		m.MEnum[k] = v
+	}
+	return i
+}
+
+// unmarshalMNested reads the m_nested fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMNested(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]AllTypes_Nested, n)
+	if m.MNested == nil {
+		m.MNested = make(map[string]*AllTypes_Nested, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k string
+		var v *AllTypes_Nested
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 2:
+				var r string
+				r, j = d.StrAt(p, j)
+				k = r
+			case 2<<3 | 2:
+				if v == nil {
+					v = &slab[at]
+				}
+				sub := d.EnterAt(p, j)
+				v.UnmarshalFrom(d)
+				j = d.LeaveAt(sub)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != "" {
+				e.Tag(1, wire.BytesType)
+				e.Str(k)
+			}
+			if v != nil {
+				e.Tag(2, wire.BytesType)
+				e.Message(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 74, e)
+			continue
+		}
+		if v == nil {
+			v = &slab[at]
+		}
+		m.MNested[k] = v
+	}
+	return i
+}
+
+// unmarshalMUint reads the m_uint fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMUint(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MUint == nil {
+		m.MUint = make(map[uint32]uint64, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k uint32
+		var v uint64
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = uint32(r)
+			case 2<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				v = r
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.VarintType)
+				e.Varint(uint64(k))
+			}
+			if v != 0 {
+				e.Tag(2, wire.VarintType)
+				e.Varint(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 75, e)
+			continue
+		}
+		m.MUint[k] = v
+	}
+	return i
+}
+
+// unmarshalMInt reads the m_int fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalMInt(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	if m.MInt == nil {
+		m.MInt = make(map[int32]int64, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k int32
+		var v int64
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
+			}
+			switch key {
+			case 1<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				k = int32(r)
+			case 2<<3 | 0:
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				v = int64(r)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
+			}
+		}
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != 0 {
+				e.Tag(1, wire.VarintType)
+				e.Varint(uint64(k))
+			}
+			if v != 0 {
+				e.Tag(2, wire.VarintType)
+				e.Varint(uint64(v))
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 76, e)
+			continue
+		}
+		m.MInt[k] = v
+	}
+	return i
+}
+
+// unmarshalChildren reads the children fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *AllTypes) unmarshalChildren(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]AllTypes, n)
+	if m.Children == nil {
+		m.Children = make([]*AllTypes, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Children = append(m.Children, v)
+	}
+	return i
 }
 
 func (m *AllTypes) GetFDouble() float64 {
@@ -3045,7 +3734,11 @@ func (m *AllTypes_Nested) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *AllTypes_Nested) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.A != 0 {
@@ -3077,81 +3770,105 @@ func (m *AllTypes_Nested) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *AllTypes_Nested) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.A != 0 {
-		e.Tag1(0x08)
-		e.Varint(uint64(m.A))
+		b[i] = 0x08
+		i = wire.PutVarint(b, i+1, uint64(m.A))
 	}
 	if m.B != "" {
-		e.Tag1(0x12)
-		e.Str(m.B)
+		b[i] = 0x12
+		i = wire.PutString(b, i+1, m.B)
 	}
 	if m.Inner != nil {
-		e.Tag1(0x1a)
-		e.Varint(uint64(m.Inner.CachedSize()))
+		b[i] = 0x1a
+		i = wire.PutVarint(b, i+1, uint64(m.Inner.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Inner.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if len(m.E) > 0 {
 		p := 0
 		for _, v := range m.E {
 			p += wire.SizeVarint(uint64(v))
 		}
-		e.Tag1(0x22)
-		e.Varint(uint64(p))
+		b[i] = 0x22
+		i = wire.PutVarint(b, i+1, uint64(p))
 		for _, v := range m.E {
-			e.Varint(uint64(v))
+			i = wire.PutVarint(b, i, uint64(v))
 		}
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *AllTypes_Nested) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.VarintType {
-				m.A = int32(d.Varint())
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				m.B = d.Str()
-				continue
-			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				if m.Inner == nil {
-					m.Inner = new(AllTypes_Nested)
-				}
-				sub := d.EnterMessage()
-				m.Inner.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
-			}
-		case 4:
-			if d.Type() == wire.VarintType {
-				m.E = append(m.E, AllTypes_NestedEnum(d.Varint()))
-				continue
-			}
-			if d.Type() == wire.BytesType {
-				old := d.Enter()
-				for d.More() {
-					m.E = append(m.E, AllTypes_NestedEnum(d.Varint()))
-				}
-				d.Leave(old)
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 0: // a
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.A = int32(r)
+		case 2<<3 | 2: // b
+			m.B, i = d.StrAt(b, i)
+		case 3<<3 | 2: // inner
+			if m.Inner == nil {
+				m.Inner = new(AllTypes_Nested)
+			}
+			sub := d.EnterAt(b, i)
+			m.Inner.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 4<<3 | 0: // e
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.E = append(m.E, AllTypes_NestedEnum(r))
+		case 4<<3 | 2: // e
+			var p []byte
+			p, i = d.RawAt(b, i)
+			if m.E == nil {
+				m.E = make([]AllTypes_NestedEnum, 0, wire.CountVarints(p))
+			}
+			for j := 0; j < len(p); {
+				var r uint64
+				if j < len(p) && p[j] < 0x80 {
+					r = uint64(p[j])
+					j++
+				} else {
+					r, j = d.VarintAt(p, j)
+				}
+				m.E = append(m.E, AllTypes_NestedEnum(r))
+			}
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *AllTypes_Nested) GetA() int32 {
@@ -3224,7 +3941,11 @@ func (m *Names) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Names) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Size_ != 0 {
@@ -3261,84 +3982,110 @@ func (m *Names) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Names) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Size_ != 0 {
-		e.Tag1(0x08)
-		e.Varint(uint64(m.Size_))
+		b[i] = 0x08
+		i = wire.PutVarint(b, i+1, uint64(m.Size_))
 	}
 	if m.Marshal_ != "" {
-		e.Tag1(0x12)
-		e.Str(m.Marshal_)
+		b[i] = 0x12
+		i = wire.PutString(b, i+1, m.Marshal_)
 	}
 	if m.ProtoName_ != "" {
-		e.Tag1(0x1a)
-		e.Str(m.ProtoName_)
+		b[i] = 0x1a
+		i = wire.PutString(b, i+1, m.ProtoName_)
 	}
 	if m.XLeading != 0 {
-		e.Tag1(0x20)
-		e.Varint(uint64(m.XLeading))
+		b[i] = 0x20
+		i = wire.PutVarint(b, i+1, uint64(m.XLeading))
 	}
 	if m.SnakeCaseName != 0 {
-		e.Tag1(0x28)
-		e.Varint(uint64(m.SnakeCaseName))
+		b[i] = 0x28
+		i = wire.PutVarint(b, i+1, uint64(m.SnakeCaseName))
 	}
 	if m.CamelCaseName != 0 {
-		e.Tag1(0x30)
-		e.Varint(uint64(m.CamelCaseName))
+		b[i] = 0x30
+		i = wire.PutVarint(b, i+1, uint64(m.CamelCaseName))
 	}
 	if x, ok := m.Kind.(*Names_NamesKind); ok {
-		e.Tag1(0x38)
-		e.Varint(uint64(x.NamesKind))
+		b[i] = 0x38
+		i = wire.PutVarint(b, i+1, uint64(x.NamesKind))
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Names) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.VarintType {
-				m.Size_ = int32(d.Varint())
-				continue
-			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				m.Marshal_ = d.Str()
-				continue
-			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				m.ProtoName_ = d.Str()
-				continue
-			}
-		case 4:
-			if d.Type() == wire.VarintType {
-				m.XLeading = int32(d.Varint())
-				continue
-			}
-		case 5:
-			if d.Type() == wire.VarintType {
-				m.SnakeCaseName = int32(d.Varint())
-				continue
-			}
-		case 6:
-			if d.Type() == wire.VarintType {
-				m.CamelCaseName = int32(d.Varint())
-				continue
-			}
-		case 7:
-			if d.Type() == wire.VarintType {
-				m.Kind = &Names_NamesKind{NamesKind: int32(d.Varint())}
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 0: // size
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Size_ = int32(r)
+		case 2<<3 | 2: // marshal
+			m.Marshal_, i = d.StrAt(b, i)
+		case 3<<3 | 2: // proto_name
+			m.ProtoName_, i = d.StrAt(b, i)
+		case 4<<3 | 0: // _leading
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.XLeading = int32(r)
+		case 5<<3 | 0: // snake_case_name
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.SnakeCaseName = int32(r)
+		case 6<<3 | 0: // camelCaseName
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.CamelCaseName = int32(r)
+		case 7<<3 | 0: // names_kind
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Kind = &Names_NamesKind{NamesKind: int32(r)}
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *Names) GetSize_() int32 {
@@ -3437,7 +4184,11 @@ func (m *Names_Kind) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Names_Kind) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	size += len(m.unknownFields)
@@ -3453,19 +4204,30 @@ func (m *Names_Kind) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Names_Kind) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
-	e.Raw(m.unknownFields)
+	b, i := e.Space(m.sizeCache)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Names_Kind) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		m.unknownFields = d.Unknown(m.unknownFields)
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
+		}
+		m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
 	}
+	d.Seek(i)
 }
 
 type Empty struct {
@@ -3498,7 +4260,11 @@ func (m *Empty) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Empty) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	size += len(m.unknownFields)
@@ -3514,17 +4280,28 @@ func (m *Empty) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Empty) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
-	e.Raw(m.unknownFields)
+	b, i := e.Space(m.sizeCache)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Empty) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		m.unknownFields = d.Unknown(m.unknownFields)
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
+		}
+		m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
 	}
+	d.Seek(i)
 }

@@ -73,7 +73,11 @@ func (m *Everything) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Everything) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Any != nil {
@@ -151,418 +155,461 @@ func (m *Everything) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Everything) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Any != nil {
-		e.Tag1(0x0a)
-		e.Varint(uint64(m.Any.CachedSize()))
+		b[i] = 0x0a
+		i = wire.PutVarint(b, i+1, uint64(m.Any.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Any.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Struct != nil {
-		e.Tag1(0x12)
-		e.Varint(uint64(m.Struct.CachedSize()))
+		b[i] = 0x12
+		i = wire.PutVarint(b, i+1, uint64(m.Struct.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Struct.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Value != nil {
-		e.Tag1(0x1a)
-		e.Varint(uint64(m.Value.CachedSize()))
+		b[i] = 0x1a
+		i = wire.PutVarint(b, i+1, uint64(m.Value.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Value.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.List != nil {
-		e.Tag1(0x22)
-		e.Varint(uint64(m.List.CachedSize()))
+		b[i] = 0x22
+		i = wire.PutVarint(b, i+1, uint64(m.List.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.List.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Null != 0 {
-		e.Tag1(0x28)
-		e.Varint(uint64(m.Null))
+		b[i] = 0x28
+		i = wire.PutVarint(b, i+1, uint64(m.Null))
 	}
 	if m.Timestamp != nil {
-		e.Tag1(0x32)
-		e.Varint(uint64(m.Timestamp.CachedSize()))
+		b[i] = 0x32
+		i = wire.PutVarint(b, i+1, uint64(m.Timestamp.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Timestamp.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Duration != nil {
-		e.Tag1(0x3a)
-		e.Varint(uint64(m.Duration.CachedSize()))
+		b[i] = 0x3a
+		i = wire.PutVarint(b, i+1, uint64(m.Duration.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Duration.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.FieldMask != nil {
-		e.Tag1(0x42)
-		e.Varint(uint64(m.FieldMask.CachedSize()))
+		b[i] = 0x42
+		i = wire.PutVarint(b, i+1, uint64(m.FieldMask.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.FieldMask.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Empty != nil {
-		e.Tag1(0x4a)
-		e.Varint(uint64(m.Empty.CachedSize()))
+		b[i] = 0x4a
+		i = wire.PutVarint(b, i+1, uint64(m.Empty.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Empty.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.DoubleValue != nil {
-		e.Tag1(0x52)
-		e.Varint(uint64(m.DoubleValue.CachedSize()))
+		b[i] = 0x52
+		i = wire.PutVarint(b, i+1, uint64(m.DoubleValue.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.DoubleValue.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.FloatValue != nil {
-		e.Tag1(0x5a)
-		e.Varint(uint64(m.FloatValue.CachedSize()))
+		b[i] = 0x5a
+		i = wire.PutVarint(b, i+1, uint64(m.FloatValue.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.FloatValue.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Int64Value != nil {
-		e.Tag1(0x62)
-		e.Varint(uint64(m.Int64Value.CachedSize()))
+		b[i] = 0x62
+		i = wire.PutVarint(b, i+1, uint64(m.Int64Value.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Int64Value.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Uint64Value != nil {
-		e.Tag1(0x6a)
-		e.Varint(uint64(m.Uint64Value.CachedSize()))
+		b[i] = 0x6a
+		i = wire.PutVarint(b, i+1, uint64(m.Uint64Value.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Uint64Value.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Int32Value != nil {
-		e.Tag1(0x72)
-		e.Varint(uint64(m.Int32Value.CachedSize()))
+		b[i] = 0x72
+		i = wire.PutVarint(b, i+1, uint64(m.Int32Value.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Int32Value.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.Uint32Value != nil {
-		e.Tag1(0x7a)
-		e.Varint(uint64(m.Uint32Value.CachedSize()))
+		b[i] = 0x7a
+		i = wire.PutVarint(b, i+1, uint64(m.Uint32Value.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Uint32Value.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.BoolValue != nil {
-		e.Tag2(0x82, 0x01)
-		e.Varint(uint64(m.BoolValue.CachedSize()))
+		b[i] = 0x82
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(m.BoolValue.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.BoolValue.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.StringValue != nil {
-		e.Tag2(0x8a, 0x01)
-		e.Varint(uint64(m.StringValue.CachedSize()))
+		b[i] = 0x8a
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(m.StringValue.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.StringValue.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if m.BytesValue != nil {
-		e.Tag2(0x92, 0x01)
-		e.Varint(uint64(m.BytesValue.CachedSize()))
+		b[i] = 0x92
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(m.BytesValue.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.BytesValue.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	for _, v := range m.Times {
-		e.Tag2(0x9a, 0x01)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x9a
+		b[i+1] = 0x01
+		i = wire.PutVarint(b, i+2, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if len(m.Values) > 0 {
-		for _, kv := range wire.SortedStringEntries(m.Values) {
+		var small [8]wire.Entry[string, *structpb.Value]
+		for _, kv := range wire.SortedStringEntries(small[:0], m.Values) {
 			k, v := kv.Key, kv.Val
-			e.Tag2(0xa2, 0x01)
-			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())))
-			e.Tag1(0x0a)
-			e.Str(k)
-			e.Tag1(0x12)
-			e.Varint(uint64(v.CachedSize()))
+			n := 1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())
+			b[i] = 0xa2
+			b[i+1] = 0x01
+			i = wire.PutVarint(b, i+2, uint64(n))
+			b[i] = 0x0a
+			i = wire.PutString(b, i+1, k)
+			b[i] = 0x12
+			i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+			e.Seek(i)
 			if e.Enter(2) {
 				v.MarshalTo(e)
 			}
 			e.Leave(2)
+			i = e.Len()
 		}
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Everything) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				if m.Any == nil {
-					m.Any = new(anypb.Any)
-				}
-				sub := d.EnterMessage()
-				m.Any.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else if i+1 < len(b) && b[i+1] < 0x80 { // fields 16-2047
+			tag = tag&0x7f | uint64(b[i+1])<<7
+			i += 2
+		} else {
+			tag, i = d.VarintAt(b, i)
+		}
+		switch tag {
+		case 1<<3 | 2: // any
+			if m.Any == nil {
+				m.Any = new(anypb.Any)
 			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				if m.Struct == nil {
-					m.Struct = new(structpb.Struct)
-				}
-				sub := d.EnterMessage()
-				m.Struct.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Any.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 2<<3 | 2: // struct
+			if m.Struct == nil {
+				m.Struct = new(structpb.Struct)
 			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				if m.Value == nil {
-					m.Value = new(structpb.Value)
-				}
-				sub := d.EnterMessage()
-				m.Value.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Struct.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 3<<3 | 2: // value
+			if m.Value == nil {
+				m.Value = new(structpb.Value)
 			}
-		case 4:
-			if d.Type() == wire.BytesType {
-				if m.List == nil {
-					m.List = new(structpb.ListValue)
-				}
-				sub := d.EnterMessage()
-				m.List.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Value.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 4<<3 | 2: // list
+			if m.List == nil {
+				m.List = new(structpb.ListValue)
 			}
-		case 5:
-			if d.Type() == wire.VarintType {
-				m.Null = structpb.NullValue(d.Varint())
-				continue
+			sub := d.EnterAt(b, i)
+			m.List.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 5<<3 | 0: // null
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
 			}
-		case 6:
-			if d.Type() == wire.BytesType {
-				if m.Timestamp == nil {
-					m.Timestamp = new(timestamppb.Timestamp)
-				}
-				sub := d.EnterMessage()
-				m.Timestamp.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			m.Null = structpb.NullValue(r)
+		case 6<<3 | 2: // timestamp
+			if m.Timestamp == nil {
+				m.Timestamp = new(timestamppb.Timestamp)
 			}
-		case 7:
-			if d.Type() == wire.BytesType {
-				if m.Duration == nil {
-					m.Duration = new(durationpb.Duration)
-				}
-				sub := d.EnterMessage()
-				m.Duration.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Timestamp.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 7<<3 | 2: // duration
+			if m.Duration == nil {
+				m.Duration = new(durationpb.Duration)
 			}
-		case 8:
-			if d.Type() == wire.BytesType {
-				if m.FieldMask == nil {
-					m.FieldMask = new(fieldmaskpb.FieldMask)
-				}
-				sub := d.EnterMessage()
-				m.FieldMask.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Duration.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 8<<3 | 2: // field_mask
+			if m.FieldMask == nil {
+				m.FieldMask = new(fieldmaskpb.FieldMask)
 			}
-		case 9:
-			if d.Type() == wire.BytesType {
-				if m.Empty == nil {
-					m.Empty = new(emptypb.Empty)
-				}
-				sub := d.EnterMessage()
-				m.Empty.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.FieldMask.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 9<<3 | 2: // empty
+			if m.Empty == nil {
+				m.Empty = new(emptypb.Empty)
 			}
-		case 10:
-			if d.Type() == wire.BytesType {
-				if m.DoubleValue == nil {
-					m.DoubleValue = new(wrapperspb.DoubleValue)
-				}
-				sub := d.EnterMessage()
-				m.DoubleValue.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Empty.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 10<<3 | 2: // double_value
+			if m.DoubleValue == nil {
+				m.DoubleValue = new(wrapperspb.DoubleValue)
 			}
-		case 11:
-			if d.Type() == wire.BytesType {
-				if m.FloatValue == nil {
-					m.FloatValue = new(wrapperspb.FloatValue)
-				}
-				sub := d.EnterMessage()
-				m.FloatValue.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.DoubleValue.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 11<<3 | 2: // float_value
+			if m.FloatValue == nil {
+				m.FloatValue = new(wrapperspb.FloatValue)
 			}
-		case 12:
-			if d.Type() == wire.BytesType {
-				if m.Int64Value == nil {
-					m.Int64Value = new(wrapperspb.Int64Value)
-				}
-				sub := d.EnterMessage()
-				m.Int64Value.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.FloatValue.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 12<<3 | 2: // int64_value
+			if m.Int64Value == nil {
+				m.Int64Value = new(wrapperspb.Int64Value)
 			}
-		case 13:
-			if d.Type() == wire.BytesType {
-				if m.Uint64Value == nil {
-					m.Uint64Value = new(wrapperspb.UInt64Value)
-				}
-				sub := d.EnterMessage()
-				m.Uint64Value.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Int64Value.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 13<<3 | 2: // uint64_value
+			if m.Uint64Value == nil {
+				m.Uint64Value = new(wrapperspb.UInt64Value)
 			}
-		case 14:
-			if d.Type() == wire.BytesType {
-				if m.Int32Value == nil {
-					m.Int32Value = new(wrapperspb.Int32Value)
-				}
-				sub := d.EnterMessage()
-				m.Int32Value.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Uint64Value.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 14<<3 | 2: // int32_value
+			if m.Int32Value == nil {
+				m.Int32Value = new(wrapperspb.Int32Value)
 			}
-		case 15:
-			if d.Type() == wire.BytesType {
-				if m.Uint32Value == nil {
-					m.Uint32Value = new(wrapperspb.UInt32Value)
-				}
-				sub := d.EnterMessage()
-				m.Uint32Value.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Int32Value.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 15<<3 | 2: // uint32_value
+			if m.Uint32Value == nil {
+				m.Uint32Value = new(wrapperspb.UInt32Value)
 			}
-		case 16:
-			if d.Type() == wire.BytesType {
-				if m.BoolValue == nil {
-					m.BoolValue = new(wrapperspb.BoolValue)
-				}
-				sub := d.EnterMessage()
-				m.BoolValue.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Uint32Value.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 16<<3 | 2: // bool_value
+			if m.BoolValue == nil {
+				m.BoolValue = new(wrapperspb.BoolValue)
 			}
-		case 17:
-			if d.Type() == wire.BytesType {
-				if m.StringValue == nil {
-					m.StringValue = new(wrapperspb.StringValue)
-				}
-				sub := d.EnterMessage()
-				m.StringValue.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.BoolValue.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 17<<3 | 2: // string_value
+			if m.StringValue == nil {
+				m.StringValue = new(wrapperspb.StringValue)
 			}
-		case 18:
-			if d.Type() == wire.BytesType {
-				if m.BytesValue == nil {
-					m.BytesValue = new(wrapperspb.BytesValue)
-				}
-				sub := d.EnterMessage()
-				m.BytesValue.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.StringValue.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 18<<3 | 2: // bytes_value
+			if m.BytesValue == nil {
+				m.BytesValue = new(wrapperspb.BytesValue)
 			}
-		case 19:
-			if d.Type() == wire.BytesType {
-				v := new(timestamppb.Timestamp)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Times = append(m.Times, v)
-				continue
+			sub := d.EnterAt(b, i)
+			m.BytesValue.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 19<<3 | 2: // times
+			i = m.unmarshalTimes(d, b, start, i, tag)
+		case 20<<3 | 2: // values
+			i = m.unmarshalValues(d, b, start, i, tag)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
+	}
+	d.Seek(i)
+}
+
+// unmarshalTimes reads the times fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Everything) unmarshalTimes(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]timestamppb.Timestamp, n)
+	if m.Times == nil {
+		m.Times = make([]*timestamppb.Timestamp, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Times = append(m.Times, v)
+	}
+	return i
+}
+
+// unmarshalValues reads the values fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *Everything) unmarshalValues(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]structpb.Value, n)
+	if m.Values == nil {
+		m.Values = make(map[string]*structpb.Value, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k string
+		var v *structpb.Value
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
 			}
-		case 20:
-			if d.Type() == wire.BytesType {
-				var k string
-				var v *structpb.Value
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.BytesType {
-							k = d.Str()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.BytesType {
-							if v == nil {
-								v = new(structpb.Value)
-							}
-							sub := d.EnterMessage()
-							v.UnmarshalFrom(d)
-							d.LeaveMessage(sub)
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != "" {
-						e.Tag(1, wire.BytesType)
-						e.Str(k)
-					}
-					if v != nil {
-						e.Tag(2, wire.BytesType)
-						e.Message(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 20, e)
-					continue
-				}
+			switch key {
+			case 1<<3 | 2:
+				var r string
+				r, j = d.StrAt(p, j)
+				k = r
+			case 2<<3 | 2:
 				if v == nil {
-					v = new(structpb.Value)
+					v = &slab[at]
 				}
-				if m.Values == nil {
-					m.Values = make(map[string]*structpb.Value)
-				}
-				m.Values[k] = v
-				continue
+				sub := d.EnterAt(p, j)
+				v.UnmarshalFrom(d)
+				j = d.LeaveAt(sub)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
 			}
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != "" {
+				e.Tag(1, wire.BytesType)
+				e.Str(k)
+			}
+			if v != nil {
+				e.Tag(2, wire.BytesType)
+				e.Message(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 20, e)
+			continue
+		}
+		if v == nil {
+			v = &slab[at]
+		}
+		m.Values[k] = v
 	}
+	return i
 }
 
 func (m *Everything) GetAny() *anypb.Any {

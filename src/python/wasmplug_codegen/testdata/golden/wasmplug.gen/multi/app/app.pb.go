@@ -54,7 +54,11 @@ func (m *QuoteRequest) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *QuoteRequest) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Sku != "" {
@@ -87,139 +91,187 @@ func (m *QuoteRequest) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *QuoteRequest) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Sku != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Sku)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Sku)
 	}
 	if m.Base != nil {
-		e.Tag1(0x12)
-		e.Varint(uint64(m.Base.CachedSize()))
+		b[i] = 0x12
+		i = wire.PutVarint(b, i+1, uint64(m.Base.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			m.Base.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	for _, v := range m.Extras {
-		e.Tag1(0x1a)
-		e.Varint(uint64(v.CachedSize()))
+		b[i] = 0x1a
+		i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+		e.Seek(i)
 		if e.Enter(1) {
 			v.MarshalTo(e)
 		}
 		e.Leave(1)
+		i = e.Len()
 	}
 	if len(m.ByRegion) > 0 {
-		for _, kv := range wire.SortedStringEntries(m.ByRegion) {
+		var small [8]wire.Entry[string, *commonpb.Money]
+		for _, kv := range wire.SortedStringEntries(small[:0], m.ByRegion) {
 			k, v := kv.Key, kv.Val
-			e.Tag1(0x22)
-			e.Varint(uint64(1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())))
-			e.Tag1(0x0a)
-			e.Str(k)
-			e.Tag1(0x12)
-			e.Varint(uint64(v.CachedSize()))
+			n := 1 + wire.SizeBytes(len(k)) + 1 + wire.SizeBytes(v.CachedSize())
+			b[i] = 0x22
+			i = wire.PutVarint(b, i+1, uint64(n))
+			b[i] = 0x0a
+			i = wire.PutString(b, i+1, k)
+			b[i] = 0x12
+			i = wire.PutVarint(b, i+1, uint64(v.CachedSize()))
+			e.Seek(i)
 			if e.Enter(2) {
 				v.MarshalTo(e)
 			}
 			e.Leave(2)
+			i = e.Len()
 		}
 	}
 	if m.Status != 0 {
-		e.Tag1(0x28)
-		e.Varint(uint64(m.Status))
+		b[i] = 0x28
+		i = wire.PutVarint(b, i+1, uint64(m.Status))
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *QuoteRequest) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Sku = d.Str()
-				continue
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
+		}
+		switch tag {
+		case 1<<3 | 2: // sku
+			m.Sku, i = d.StrAt(b, i)
+		case 2<<3 | 2: // base
+			if m.Base == nil {
+				m.Base = new(commonpb.Money)
 			}
-		case 2:
-			if d.Type() == wire.BytesType {
-				if m.Base == nil {
-					m.Base = new(commonpb.Money)
-				}
-				sub := d.EnterMessage()
-				m.Base.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				continue
+			sub := d.EnterAt(b, i)
+			m.Base.UnmarshalFrom(d)
+			i = d.LeaveAt(sub)
+		case 3<<3 | 2: // extras
+			i = m.unmarshalExtras(d, b, start, i, tag)
+		case 4<<3 | 2: // by_region
+			i = m.unmarshalByRegion(d, b, start, i, tag)
+		case 5<<3 | 0: // status
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
 			}
-		case 3:
-			if d.Type() == wire.BytesType {
-				v := new(commonpb.Money)
-				sub := d.EnterMessage()
-				v.UnmarshalFrom(d)
-				d.LeaveMessage(sub)
-				m.Extras = append(m.Extras, v)
-				continue
+			m.Status = commonpb.Status(r)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
+	}
+	d.Seek(i)
+}
+
+// unmarshalExtras reads the extras fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *QuoteRequest) unmarshalExtras(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]commonpb.Money, n)
+	if m.Extras == nil {
+		m.Extras = make([]*commonpb.Money, 0, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		v := &slab[at]
+		sub := d.EnterAt(b, i)
+		v.UnmarshalFrom(d)
+		i = d.LeaveAt(sub)
+		m.Extras = append(m.Extras, v)
+	}
+	return i
+}
+
+// unmarshalByRegion reads the by_region fields from b[start:] on, up to the first other field
+// (the first one's tag read up to i), and returns the position after them.
+func (m *QuoteRequest) unmarshalByRegion(d *wire.Decoder, b []byte, start, i int, tag uint64) int {
+	n := d.Run(b, start, tag)
+	slab := make([]commonpb.Money, n)
+	if m.ByRegion == nil {
+		m.ByRegion = make(map[string]*commonpb.Money, n)
+	}
+	for at := 0; at < n; at++ {
+		if at > 0 {
+			i = d.SkipTag(b, i) // the same tag (Run)
+		}
+		var k string
+		var v *commonpb.Money
+		var unknown []byte
+		entry := d.EnterAt(b, i)
+		p, j := d.Window()
+		for j < len(p) {
+			from, key := j, uint64(p[j])
+			if key < 0x80 {
+				j++
+			} else {
+				key, j = d.VarintAt(p, j)
 			}
-		case 4:
-			if d.Type() == wire.BytesType {
-				var k string
-				var v *commonpb.Money
-				var unknown []byte
-				old := d.EnterMessage()
-				for d.Next() {
-					switch d.Num() {
-					case 1:
-						if d.Type() == wire.BytesType {
-							k = d.Str()
-							continue
-						}
-					case 2:
-						if d.Type() == wire.BytesType {
-							if v == nil {
-								v = new(commonpb.Money)
-							}
-							sub := d.EnterMessage()
-							v.UnmarshalFrom(d)
-							d.LeaveMessage(sub)
-							continue
-						}
-					}
-					unknown = d.Unknown(unknown)
-				}
-				d.LeaveMessage(old)
-				if unknown != nil {
-					e := wire.NewEncoder(nil)
-					if k != "" {
-						e.Tag(1, wire.BytesType)
-						e.Str(k)
-					}
-					if v != nil {
-						e.Tag(2, wire.BytesType)
-						e.Message(v)
-					}
-					e.Raw(unknown)
-					m.unknownFields = d.UnknownEntry(m.unknownFields, 4, e)
-					continue
-				}
+			switch key {
+			case 1<<3 | 2:
+				var r string
+				r, j = d.StrAt(p, j)
+				k = r
+			case 2<<3 | 2:
 				if v == nil {
-					v = new(commonpb.Money)
+					v = &slab[at]
 				}
-				if m.ByRegion == nil {
-					m.ByRegion = make(map[string]*commonpb.Money)
-				}
-				m.ByRegion[k] = v
-				continue
-			}
-		case 5:
-			if d.Type() == wire.VarintType {
-				m.Status = commonpb.Status(d.Varint())
-				continue
+				sub := d.EnterAt(p, j)
+				v.UnmarshalFrom(d)
+				j = d.LeaveAt(sub)
+			default:
+				unknown, j = d.UnknownAt(unknown, p, from, j, key)
 			}
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		d.Seek(j)
+		i = d.LeaveAt(entry)
+		if unknown != nil {
+			e := wire.NewEncoder(nil)
+			if k != "" {
+				e.Tag(1, wire.BytesType)
+				e.Str(k)
+			}
+			if v != nil {
+				e.Tag(2, wire.BytesType)
+				e.Message(v)
+			}
+			e.Raw(unknown)
+			m.unknownFields = d.UnknownEntry(m.unknownFields, 4, e)
+			continue
+		}
+		if v == nil {
+			v = &slab[at]
+		}
+		m.ByRegion[k] = v
 	}
+	return i
 }
 
 func (m *QuoteRequest) GetSku() string {
@@ -289,7 +341,11 @@ func (m *RecordReply) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *RecordReply) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Status != 0 {
@@ -308,30 +364,46 @@ func (m *RecordReply) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *RecordReply) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Status != 0 {
-		e.Tag1(0x08)
-		e.Varint(uint64(m.Status))
+		b[i] = 0x08
+		i = wire.PutVarint(b, i+1, uint64(m.Status))
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *RecordReply) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.VarintType {
-				m.Status = commonpb.Status(d.Varint())
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 0: // status
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Status = commonpb.Status(r)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *RecordReply) GetStatus() commonpb.Status {

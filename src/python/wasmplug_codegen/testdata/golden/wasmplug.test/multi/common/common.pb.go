@@ -64,7 +64,11 @@ func (m *Money) Size() int { return m.SizeAt(0) }
 
 // SizeAt is Size for m nested depth levels deep (0 past wire.MaxDepth).
 func (m *Money) SizeAt(depth int) (size int) {
-	if m == nil || depth > wire.MaxDepth {
+	if m == nil {
+		return 0
+	}
+	if depth > wire.MaxDepth {
+		m.sizeCache = 0 // MarshalTo writes it as the length, then fails with ErrDepth
 		return 0
 	}
 	if m.Currency != "" {
@@ -86,39 +90,52 @@ func (m *Money) CachedSize() int {
 	return m.sizeCache
 }
 
-// MarshalTo appends m's encoding to e: fields in number order, then unknown fields.
+// MarshalTo appends m's encoding to e: fields in number order, then unknown fields. It writes
+// into the room for the size SizeAt cached, with the position in a local.
 func (m *Money) MarshalTo(e *wire.Encoder) {
 	if m == nil {
 		return
 	}
+	b, i := e.Space(m.sizeCache)
 	if m.Currency != "" {
-		e.Tag1(0x0a)
-		e.Str(m.Currency)
+		b[i] = 0x0a
+		i = wire.PutString(b, i+1, m.Currency)
 	}
 	if m.Units != 0 {
-		e.Tag1(0x10)
-		e.Varint(uint64(m.Units))
+		b[i] = 0x10
+		i = wire.PutVarint(b, i+1, uint64(m.Units))
 	}
-	e.Raw(m.unknownFields)
+	i = wire.PutRaw(b, i, m.unknownFields)
+	e.Seek(i)
 }
 
 // UnmarshalFrom merges the fields read from d into m; unknown fields are kept.
 func (m *Money) UnmarshalFrom(d *wire.Decoder) {
-	for d.Next() {
-		switch d.Num() {
-		case 1:
-			if d.Type() == wire.BytesType {
-				m.Currency = d.Str()
-				continue
-			}
-		case 2:
-			if d.Type() == wire.VarintType {
-				m.Units = int64(d.Varint())
-				continue
-			}
+	b, i := d.Window()
+	for i < len(b) {
+		start, tag := i, uint64(b[i])
+		if tag < 0x80 {
+			i++
+		} else {
+			tag, i = d.VarintAt(b, i)
 		}
-		m.unknownFields = d.Unknown(m.unknownFields)
+		switch tag {
+		case 1<<3 | 2: // currency
+			m.Currency, i = d.StrAt(b, i)
+		case 2<<3 | 0: // units
+			var r uint64
+			if i < len(b) && b[i] < 0x80 {
+				r = uint64(b[i])
+				i++
+			} else {
+				r, i = d.VarintAt(b, i)
+			}
+			m.Units = int64(r)
+		default:
+			m.unknownFields, i = d.UnknownAt(m.unknownFields, b, start, i, tag)
+		}
 	}
+	d.Seek(i)
 }
 
 func (m *Money) GetCurrency() string {
