@@ -167,11 +167,13 @@ def run(
             r = CodecRecord(name, title, len(data))
             assert plugins[OURS].call_bytes(export, data) == data, f"{export}: not byte-exact"
             parse = type(msg).FromString
-            sides = {name: _caller(p, export, data, type(msg)) for name, p in plugins.items()}
+            sides: dict[str, Callable[[], object]] = {
+                side: _caller(p, export, data, type(msg)) for side, p in plugins.items()
+            }
             sides[UPB] = lambda: parse(data).SerializeToString()
             us = settings.interleaved_us(sides)  # every side in each repetition: ratios in one run
-            for name in (OURS, GOPLUGIN, UPB):
-                r.us[name] = us.get(name)
+            for side in (OURS, GOPLUGIN, UPB):
+                r.us[side] = us.get(side)
             r.extra = {label: us[label] for label in ab}
             records.append(r)
     finally:

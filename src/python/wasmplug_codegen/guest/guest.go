@@ -64,9 +64,10 @@ func Describe(blob string) {
 
 // request is the buffer of the next large request, from wasmplug_request: the
 // host writes the request there instead of into a buffer it reuses, and the
-// export that receives it keeps it, so the request's bytes fields alias it
-// rather than being copied out: one copy of the payload less per call. At most
-// one is pending; go-plugin hosts never ask for one.
+// export that receives it keeps it, so the request's bytes and string fields
+// alias it rather than being copied out: one copy of the payload less per call
+// (a field the plugin keeps keeps the whole buffer). At most one is pending;
+// go-plugin hosts never ask for one.
 var request []byte
 
 //go:wasmexport wasmplug_request
