@@ -18,12 +18,11 @@ import statistics
 import struct
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from bench.timing import Settings
+from reliability.load import busy_threads
 
 DEADLINE = 0.2
 BUSY = (0, 3, 8)
@@ -59,26 +58,6 @@ class ReliabilityRecord:
         str, Optional[float]
     ]  # e.g. interrupt_median, interrupt_max, return_median, return_max
     detail: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-
-@contextmanager
-def busy_threads(n: int) -> Iterator[None]:
-    stop = threading.Event()
-
-    def spin() -> None:
-        x = 0
-        while not stop.is_set():
-            x += 1
-
-    threads = [threading.Thread(target=spin, daemon=True) for _ in range(n)]
-    for t in threads:
-        t.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
 
 
 def _overshoots(runs: int, busy: int, cache: Path) -> tuple[list[float], list[float], str]:

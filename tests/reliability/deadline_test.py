@@ -20,12 +20,12 @@ import os
 import struct
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import wasmplug
 import wasmtime
+from reliability.load import busy_threads
 from wasmplug import _engine
 
 LONG = os.environ.get("WASMPLUG_RELIABILITY") == "long"
@@ -85,27 +85,6 @@ def plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[wasmplug.Plugin
         yield p
 
 
-@contextmanager
-def _busy_threads(n: int) -> Iterator[None]:
-    """n pure-Python threads that always want the GIL."""
-    stop = threading.Event()
-
-    def spin() -> None:
-        x = 0
-        while not stop.is_set():
-            x += 1
-
-    threads = [threading.Thread(target=spin, daemon=True) for _ in range(n)]
-    for t in threads:
-        t.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=30)
-
-
 def test_native_timer_is_the_active_ticker(plugin: wasmplug.Plugin) -> None:
     with pytest.raises(wasmplug.DeadlineExceeded):
         plugin.call_bytes("spin", _budget(DEADLINE + BOUND), timeout=0.01)
@@ -151,7 +130,7 @@ def test_deadline_fires_while_another_thread_holds_the_gil(plugin: wasmplug.Plug
 def test_deadline_fires_under_gil_load(plugin: wasmplug.Plugin, threads: int) -> None:
     plugin.prefill(RUNS)  # instances made before the load: each interrupted one is discarded
     late = 0
-    with _busy_threads(threads):
+    with busy_threads(threads):
         for _ in range(RUNS):
             try:
                 reply = plugin.call_bytes("spin", _budget(DEADLINE + BOUND), timeout=DEADLINE)

@@ -1065,6 +1065,7 @@ func twoByteChars4(a, b, c, d uint64) bool {
 // none: the ranges of RFC 3629 (no overlong forms, no surrogates, nothing above U+10FFFF).
 func charLen(p []byte) int {
 	c := p[0]
+	lo, hi := secondByteRange(c)
 	switch {
 	case c < 0xC2:
 	case c < 0xE0:
@@ -1072,25 +1073,29 @@ func charLen(p []byte) int {
 			return 2
 		}
 	case c < 0xF0:
-		lo, hi := byte(0x80), byte(0xBF)
-		if c == 0xE0 {
-			lo = 0xA0
-		} else if c == 0xED {
-			hi = 0x9F
-		}
 		if len(p) >= 3 && lo <= p[1] && p[1] <= hi && p[2]&0xC0 == 0x80 {
 			return 3
 		}
 	case c < 0xF5:
-		lo, hi := byte(0x80), byte(0xBF)
-		if c == 0xF0 {
-			lo = 0x90
-		} else if c == 0xF4 {
-			hi = 0x8F
-		}
 		if len(p) >= 4 && lo <= p[1] && p[1] <= hi && p[2]&0xC0 == 0x80 && p[3]&0xC0 == 0x80 {
 			return 4
 		}
 	}
 	return 0
+}
+
+// secondByteRange is the range of the byte after lead c: a continuation byte, narrower after the
+// four leads RFC 3629 restricts (no overlong forms, no surrogates, nothing above U+10FFFF).
+func secondByteRange(c byte) (lo, hi byte) {
+	switch c {
+	case 0xE0:
+		return 0xA0, 0xBF
+	case 0xED:
+		return 0x80, 0x9F
+	case 0xF0:
+		return 0x90, 0xBF
+	case 0xF4:
+		return 0x80, 0x8F
+	}
+	return 0x80, 0xBF
 }
