@@ -574,7 +574,7 @@ func (d *Decoder) Err() error { return d.err }
 
 // fail records err (the first error sticks) and moves past the end of the input, so that every
 // loop stops: Next and More, and those of generated code, which read with the position in a local
-// and take it back from Pos, LeaveAt or an *At method.
+// and take it back from LeaveAt or an *At method.
 func (d *Decoder) fail(err error) {
 	if d.err == nil {
 		d.err = err
@@ -599,9 +599,6 @@ func (d *Decoder) Seek(i int) {
 		d.pos = i
 	}
 }
-
-// Pos is the read position.
-func (d *Decoder) Pos() int { return d.pos }
 
 // EnterAt is EnterMessage for the length-delimited message at b[i:] (b from Window): its
 // UnmarshalFrom reads the message. Pass the result to LeaveAt.
@@ -850,40 +847,23 @@ func (d *Decoder) varint() uint64 {
 
 // Fixed32 reads 4 bytes little-endian.
 func (d *Decoder) Fixed32() uint32 {
-	if d.end-d.pos < 4 {
-		d.fail(ErrTruncated)
-		return 0
-	}
-	b := d.buf[d.pos : d.pos+4]
-	d.pos += 4
-	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+	v, i := d.Fixed32At(d.buf[:d.end], d.pos)
+	d.Seek(i)
+	return v
 }
 
 // Fixed64 reads 8 bytes little-endian.
 func (d *Decoder) Fixed64() uint64 {
-	if d.end-d.pos < 8 {
-		d.fail(ErrTruncated)
-		return 0
-	}
-	b := d.buf[d.pos : d.pos+8]
-	d.pos += 8
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+	v, i := d.Fixed64At(d.buf[:d.end], d.pos)
+	d.Seek(i)
+	return v
 }
 
 // RawBytes reads a length-delimited value as a view into the input.
 func (d *Decoder) RawBytes() []byte {
-	n := d.Varint()
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(d.end-d.pos) {
-		d.fail(ErrTruncated)
-		return nil
-	}
-	b := d.buf[d.pos : d.pos+int(n) : d.pos+int(n)]
-	d.pos += int(n)
-	return b
+	v, i := d.RawAt(d.buf[:d.end], d.pos)
+	d.Seek(i)
+	return v
 }
 
 // Enter reads a length prefix and limits the decoder to that many bytes; pass
@@ -996,8 +976,8 @@ func (d *Decoder) skipValue(num int32, typ Type) {
 }
 
 // validUTF8 is utf8.Valid, faster in wasm on all but long pure ASCII text (see docs/benchmarks.md):
-// it skips 16 bytes of ASCII or 16 bytes of eight 2-byte characters (Latin, Greek, Cyrillic, ...)
-// per step, skips the ASCII before a character outside these paths with one count of trailing
+// it skips 32 bytes of ASCII or 32 bytes of sixteen 2-byte characters (Latin, Greek, Cyrillic,
+// ...) per step, skips the ASCII before a character outside these paths with one count of trailing
 // zeros, and checks that character inline. (utf8.Valid falls back to byte by byte with a call per
 // character: on mixed text that is twice as slow.)
 func validUTF8(p []byte) bool {
