@@ -334,7 +334,7 @@ class GoMessage:
     marshal: List[str] = field(default_factory=list)
     unmarshal: List[str] = field(default_factory=list)
     runs: List["RunReader"] = field(default_factory=list)  # repeated message and map fields
-    two_byte_tags: bool = False  # fields 16-2047: UnmarshalFrom reads 2-byte tags inline
+    read_tag: List[str] = field(default_factory=list)  # UnmarshalFrom's tag read (read_tag)
 
 
 @dataclass
@@ -484,7 +484,8 @@ class MessageGen:
             run = self.run_reader(f)
             if run:
                 gm.runs.append(run)
-        gm.two_byte_tags = any(f.number >= 16 for f in m.fields)
+        # fields 16-2047 have two-byte tags, read inline too
+        gm.read_tag = read_tag("b", "i", "start", "tag", any(f.number >= 16 for f in m.fields))
         return gm
 
     # -- encoding -------------------------------------------------------------------------------
@@ -703,11 +704,11 @@ class MessageGen:
             return [(w, [*lines, f"m.{oname} = &{wrapper}{{{fname}: {value}}}"])]
         if f.type == FDP.TYPE_MESSAGE:
             return [(w, [f"if {x} == nil {{", f"\t{x} = new({t})", "}", *merge_message(x)])]
+        if f.type == FDP.TYPE_BYTES or f.type == FDP.TYPE_STRING and not f.optional:
+            return [(w, [f"{x}, i = d.{self.scalar(f.proto).read}At(b, i)"])]  # read in place
         lines, value = self.read(f.proto)
-        if f.optional and f.type != FDP.TYPE_BYTES:
+        if f.optional:
             return [(w, [*lines, f"v := {value}", f"{x} = &v"])]
-        if f.type in (FDP.TYPE_STRING, FDP.TYPE_BYTES):  # read in place
-            return [(w, [f"{x}, i = d.{self.scalar(f.proto).read}At(b, i)"])]
         return [(w, [*lines, f"{x} = {value}"])]
 
     def decode_packed(self, f: Field, x: str) -> List[str]:
@@ -875,17 +876,17 @@ def read_varint(var: str, buf: str, idx: str) -> List[str]:
     ]
 
 
-def read_tag(buf: str, idx: str, start: str, tag: str) -> List[str]:
+def read_tag(buf: str, idx: str, start: str, tag: str, two_bytes: bool = False) -> List[str]:
     """Lines reading the tag at ``buf[idx:]`` (``idx < len(buf)``) into a new ``tag``, where it
-    starts into a new ``start``."""
-    return [
-        f"{start}, {tag} := {idx}, uint64({buf}[{idx}])",
-        f"if {tag} < 0x80 {{",
-        f"\t{idx}++",
-        "} else {",
-        f"\t{tag}, {idx} = d.VarintAt({buf}, {idx})",
-        "}",
-    ]
+    starts into a new ``start``: one-byte tags (and two-byte ones, ``two_bytes``) inline."""
+    lines = [f"{start}, {tag} := {idx}, uint64({buf}[{idx}])", f"if {tag} < 0x80 {{", f"\t{idx}++"]
+    if two_bytes:
+        lines += [
+            f"}} else if {idx}+1 < len({buf}) && {buf}[{idx}+1] < 0x80 {{ // fields 16-2047",
+            f"\t{tag} = {tag}&0x7f | uint64({buf}[{idx}+1])<<7",
+            f"\t{idx} += 2",
+        ]
+    return lines + ["} else {", f"\t{tag}, {idx} = d.VarintAt({buf}, {idx})", "}"]
 
 
 def tag_value(num: int, wire: str) -> str:
